@@ -1,0 +1,50 @@
+/**
+ * The activities a worker registers, built from injected dependencies (the Anthropic client, the agent registry)
+ * so tests and the worker share one factory.
+ */
+import type Anthropic from '@anthropic-ai/sdk';
+import type { AgentRegistry } from '../agents/registry';
+import type { AgentSpec } from '../common/run';
+import type { CheckToolArgsInput, ModelCallInput, ModelCallResult, ProposedToolCall, ToolActivityInput } from '../common/model';
+import { createModelCall } from './model-call';
+import { createToolActivity } from './tool-call';
+import { toolActivityName, UNKNOWN_AGENT } from '../common/failures';
+import { ApplicationFailure } from '@temporalio/common';
+
+export interface ActivityDeps {
+  registry: AgentRegistry;
+  anthropic: Anthropic;
+  scripted: boolean;
+}
+
+/** The statically named activities, as the workflow sees them (it imports this type only). */
+export interface AgentActivities {
+  'agent.describe'(agent: string): Promise<AgentSpec>;
+  'agent.checkToolArgs'(input: CheckToolArgsInput): Promise<ProposedToolCall['check']>;
+  'model.call'(input: ModelCallInput): Promise<ModelCallResult>;
+}
+
+/** Tool activities are named per tool (`tool.issue_refund`), so the workflow calls them by computed name. */
+export type ToolActivity = (input: ToolActivityInput) => Promise<unknown>;
+
+export function createActivities(deps: ActivityDeps): Record<string, (...args: never[]) => Promise<unknown>> {
+  const named: AgentActivities = {
+    'agent.describe': (agent) => knownAgent(() => deps.registry.spec(agent)),
+    'agent.checkToolArgs': ({ agent, tool, toolUseId, args }) =>
+      knownAgent(() => deps.registry.checkCall(agent, toolUseId, tool, args)),
+    'model.call': createModelCall(deps),
+  };
+  const tools: Record<string, ToolActivity> = {};
+  for (const tool of deps.registry.allTools()) tools[toolActivityName(tool.name)] = createToolActivity(tool);
+  return { ...named, ...tools };
+}
+
+/** An unknown agent will not become known by retrying: fail the activity for good. */
+async function knownAgent<T>(fn: () => T): Promise<T> {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof Error && err.name === 'UnknownAgentError') throw ApplicationFailure.nonRetryable(err.message, UNKNOWN_AGENT);
+    throw err;
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Tool execution: each tool is its own activity type, `tool.<name>`, so the history and the Temporal UI say which
+ * tool ran. The arguments were checked before dispatch; they are parsed again here so a tool's `run` never sees
+ * input its schema rejects, whatever path the call took (including a person's edit).
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { ToolDefinition } from '../agents/define';
+import { formatFieldErrors, validateAgainst } from '../agents/validate';
+import type { ToolActivityInput } from '../common/model';
+import { TOOL_ERROR_TYPES } from '../common/failures';
+
+
+export function createToolActivity(tool: ToolDefinition) {
+  return async function runTool(input: ToolActivityInput): Promise<unknown> {
+    const ctx = Context.current();
+    const log = { correlationId: input.context.correlationId, workflowId: input.context.workflowId, step: input.context.step, tool: tool.name };
+    const parsedInput = validateAgainst(tool.input, input.args);
+    if (!parsedInput.ok) {
+      throw ApplicationFailure.nonRetryable(
+        `arguments for "${tool.name}" do not match its input schema:\n${formatFieldErrors(parsedInput.fields)}`,
+        TOOL_ERROR_TYPES.invalidInput,
+        parsedInput.fields,
+      );
+    }
+    ctx.log.info('tool call', { ...log, attempt: ctx.info.attempt });
+    let output: unknown;
+    try {
+      output = await tool.run(parsedInput.value, input.context);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ToolError') {
+        throw ApplicationFailure.nonRetryable(err.message, TOOL_ERROR_TYPES.failed);
+      }
+      // Anything else is presumed transient: Temporal retries it per the tool's policy.
+      throw err;
+    }
+    if (tool.output) {
+      const parsedOutput = validateAgainst(tool.output, output);
+      if (!parsedOutput.ok) {
+        // Malformed output is a failed call, never passed on silently to the model.
+        throw ApplicationFailure.nonRetryable(
+          `"${tool.name}" returned output that does not match its output schema:\n${formatFieldErrors(parsedOutput.fields)}`,
+          TOOL_ERROR_TYPES.invalidOutput,
+          parsedOutput.fields,
+        );
+      }
+      output = parsedOutput.value;
+    }
+    ctx.log.info('tool result', log);
+    // undefined does not survive JSON; a tool that returns nothing reports `null`.
+    return output === undefined ? null : output;
+  };
+}

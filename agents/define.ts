@@ -1,0 +1,100 @@
+/**
+ * The authoring API: tools and agents are defined once, with zod, and everything else is derived from that one
+ * definition: the JSON Schema the model sees, validation before dispatch, the policy a call runs under.
+ *
+ * This module runs in the worker and the CLI, never inside the workflow sandbox: tool code does I/O.
+ */
+import { z } from 'zod';
+import type { RunLimits, ToolEffect } from '../common/run';
+import type { ToolCallContext } from '../common/model';
+
+export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  /** `snake_case`, as the model calls it; also names the activity (`tool.<name>`). */
+  name: string;
+  /** What the tool does and when to use it: the model reads this. */
+  description: string;
+  input: I;
+  output?: O;
+  effect: ToolEffect;
+  /** Executes the call. Arguments are already validated. Throw `ToolError` for a failure not worth retrying. */
+  run: (args: z.output<I>, context: ToolCallContext) => Promise<z.input<O>>;
+  /** Attempts Temporal makes on a retryable failure (an ordinary thrown Error). Default 3. */
+  maximumAttempts?: number;
+  /** Start-to-close timeout of one attempt, ms. Default 30 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Defines a tool.
+ *
+ * @example
+ * const lookupCustomer = defineTool({
+ *   name: 'lookup_customer',
+ *   description: 'Find a customer by email. Use before acting on an account.',
+ *   input: z.object({ email: z.email().describe('The customer\'s email address') }),
+ *   effect: 'read',
+ *   run: async ({ email }) => store.customerByEmail(email),
+ * });
+ */
+export function defineTool<I extends z.ZodType, O extends z.ZodType = z.ZodType>(
+  tool: ToolDefinition<I, O>,
+): ToolDefinition<I, O> {
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) {
+    throw new Error(`tool name "${tool.name}" must match ^[a-zA-Z0-9_-]{1,64}$ (the Messages API's rule)`);
+  }
+  return tool;
+}
+
+export interface AgentDefinition {
+  /** Names the agent in `durable-agent run <agent>` and in workflow ids. */
+  name: string;
+  /** The Anthropic model id, for example `claude-sonnet-4-5`. `DURABLE_AGENT_MODEL` overrides it. */
+  model: string;
+  system: string;
+  // Tools are heterogeneous in their schemas; the registry treats them uniformly.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  tools: ToolDefinition<any, any>[];
+  limits?: Partial<RunLimits>;
+  /** Corrective attempts after a failed tool call before escalating. Default 1. */
+  correctiveRetries?: number;
+  /** How long an escalation waits for a person, ms. Default 24 h. */
+  escalationTimeoutMs?: number;
+  /** max_tokens for each model call. Default 4096. */
+  maxTokens?: number;
+}
+
+export const DEFAULT_LIMITS: RunLimits = { maxSteps: 25, maxTokens: 200_000 };
+export const DEFAULT_ESCALATION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Defines an agent.
+ *
+ * @example
+ * export const opsAgent = defineAgent({
+ *   name: 'ops', model: 'claude-sonnet-4-5', system: 'You are an operations assistant...',
+ *   tools: [lookupCustomer, scheduleCallback, issueRefund], limits: { maxSteps: 12 },
+ * });
+ */
+export function defineAgent(agent: AgentDefinition): AgentDefinition {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(agent.name)) {
+    throw new Error(`agent name "${agent.name}" must be lowercase letters, digits and dashes`);
+  }
+  const seen = new Set<string>();
+  for (const tool of agent.tools) {
+    if (seen.has(tool.name)) throw new Error(`agent "${agent.name}" has two tools named "${tool.name}"`);
+    seen.add(tool.name);
+  }
+  return agent;
+}
+
+/** The JSON Schema the model sees, derived from the zod input schema (never written by hand). */
+export function toolInputJsonSchema(tool: ToolDefinition): { type: 'object'; [key: string]: unknown } {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.input, { io: 'input' }) as Record<string, unknown>;
+  if (schema.type !== 'object') throw new Error(`tool "${tool.name}": the input schema must be a z.object(...)`);
+  return { ...schema, type: 'object' };
+}
+
+/** A tool fails on purpose and should not be retried: the message goes back to the model. */
+export class ToolError extends Error {
+  override name = 'ToolError';
+}

@@ -1,0 +1,115 @@
+/**
+ * The agents a worker (or the CLI) knows, looked up by name; and the checks that stand between a model's proposed
+ * tool call and its execution.
+ */
+import type { AgentSpec } from '../common/run';
+import type { ToolCallError } from '../common/trace';
+import type { ProposedToolCall } from '../common/model';
+import {
+  DEFAULT_ESCALATION_TIMEOUT_MS,
+  DEFAULT_LIMITS,
+  toolInputJsonSchema,
+  type AgentDefinition,
+  type ToolDefinition,
+} from './define';
+import { formatFieldErrors, validateAgainst } from './validate';
+
+export class UnknownAgentError extends Error {
+  override name = 'UnknownAgentError';
+}
+
+export class AgentRegistry {
+  private readonly agents = new Map<string, AgentDefinition>();
+
+  constructor(agents: AgentDefinition[]) {
+    for (const agent of agents) {
+      if (this.agents.has(agent.name)) throw new Error(`two agents are named "${agent.name}"`);
+      this.agents.set(agent.name, agent);
+    }
+  }
+
+  names(): string[] {
+    return [...this.agents.keys()];
+  }
+
+  get(name: string): AgentDefinition {
+    const agent = this.agents.get(name);
+    if (!agent) {
+      throw new UnknownAgentError(`unknown agent "${name}" (known: ${this.names().join(', ') || 'none'})`);
+    }
+    return agent;
+  }
+
+  /** Every tool of every agent, by name; tools shared between agents must be the same definition. */
+  allTools(): ToolDefinition[] {
+    const byName = new Map<string, ToolDefinition>();
+    for (const agent of this.agents.values()) {
+      for (const tool of agent.tools) {
+        const existing = byName.get(tool.name);
+        if (existing && existing !== tool) {
+          throw new Error(`two different tools are named "${tool.name}"; tool names are activity names, so must be unique`);
+        }
+        byName.set(tool.name, tool);
+      }
+    }
+    return [...byName.values()];
+  }
+
+  /** What the workflow needs to know of an agent, as plain JSON. */
+  spec(name: string): AgentSpec {
+    const agent = this.get(name);
+    return {
+      name: agent.name,
+      model: process.env.DURABLE_AGENT_MODEL || agent.model,
+      limits: { ...DEFAULT_LIMITS, ...agent.limits },
+      correctiveRetries: agent.correctiveRetries ?? 1,
+      escalationTimeoutMs: agent.escalationTimeoutMs ?? DEFAULT_ESCALATION_TIMEOUT_MS,
+      tools: agent.tools.map((tool) => ({
+        name: tool.name,
+        effect: tool.effect,
+        startToCloseTimeoutMs: tool.timeoutMs ?? 30_000,
+        maximumAttempts: tool.maximumAttempts ?? 3,
+      })),
+    };
+  }
+
+  /** The `tools` parameter of a Messages API request. */
+  modelTools(name: string): { name: string; description: string; input_schema: ReturnType<typeof toolInputJsonSchema> }[] {
+    return this.get(name).tools.map((tool) => ({
+      name: tool.name,
+      description: tool.description,
+      input_schema: toolInputJsonSchema(tool),
+    }));
+  }
+
+  /** Validates a proposed call before anything may dispatch it: unknown tools and schema failures are refused. */
+  checkCall(agentName: string, toolUseId: string, toolName: string, input: unknown): ProposedToolCall['check'] {
+    const agent = this.get(agentName);
+    const tool = agent.tools.find((t) => t.name === toolName);
+    if (!tool) {
+      const known = agent.tools.map((t) => t.name).join(', ');
+      return fail({
+        tool: toolName,
+        toolUseId,
+        code: 'unknown_tool',
+        message: `There is no tool named "${toolName}". Nothing was executed. Available tools: ${known}.`,
+      });
+    }
+    const outcome = validateAgainst(tool.input, input);
+    // The raw arguments travel on: the tool activity parses them again (defence in depth, and zod transforms stay on the worker).
+    if (outcome.ok) return { ok: true, args: input as Record<string, unknown> };
+    return fail({
+      tool: toolName,
+      toolUseId,
+      code: 'invalid_input',
+      fields: outcome.fields,
+      message:
+        `The arguments for "${toolName}" do not match its input schema, so it was not executed:\n` +
+        `${formatFieldErrors(outcome.fields)}\nFix these fields and call the tool again.`,
+    });
+  }
+}
+
+function fail(error: ToolCallError): ProposedToolCall['check'] {
+  return { ok: false, error };
+}

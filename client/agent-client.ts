@@ -1,0 +1,213 @@
+/**
+ * The client API: start a run, await its result, read its status and trace, resolve an escalation, list runs.
+ * Everything a backend service, the CLI and the tests do goes through here.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Resolution, ResolutionOutcome, Escalation } from '../common/escalation';
+import type { AgentRunInput, AgentRunResult, RunOptions, RunState, RunStatus } from '../common/run';
+import { AGENT_NAME, AGENT_STATUS, CORRELATION_ID, ESCALATION_PENDING } from '../common/search-attributes';
+import type { TraceEvent } from '../common/trace';
+import type { agentWorkflow } from '../workflows';
+import {
+  pendingEscalationQuery,
+  resolveEscalationSignal,
+  resolveEscalationUpdate,
+  statusQuery,
+  traceQuery,
+} from '../workflows/messages';
+import { connectionSettings, type ConnectionSettings } from './config';
+
+export class RunNotFoundError extends Error {
+  override name = 'RunNotFoundError';
+}
+
+/** The workflow refused a resolution: the message says why (not pending, wrong decision, invalid edit...). */
+export class ResolutionRejectedError extends Error {
+  override name = 'ResolutionRejectedError';
+}
+
+export interface StartRunOptions {
+  correlationId?: string;
+  scenario?: string;
+  options?: RunOptions;
+}
+
+export interface RunSummary {
+  workflowId: string;
+  runId: string;
+  agent: string;
+  status: RunStatus;
+  correlationId: string;
+  escalationPending: boolean;
+  startTime: Date;
+  closeTime?: Date;
+}
+
+export class AgentClient {
+  constructor(
+    readonly client: Client,
+    readonly settings: ConnectionSettings = connectionSettings(),
+  ) {}
+
+  /** Connects with settings from the environment, overridden by `overrides`. */
+  static async connect(overrides: Partial<ConnectionSettings> = {}): Promise<AgentClient> {
+    const settings = { ...connectionSettings(), ...overrides };
+    const connection = await Connection.connect({ address: settings.address, connectTimeout: '5 seconds' });
+    return new AgentClient(new Client({ connection, namespace: settings.namespace }), settings);
+  }
+
+  /**
+   * Starts a run. The workflow id is readable: `<agent>-<correlationId>`.
+   *
+   * @example
+   * const run = await agents.start('ops', 'Refund order ord_1001', { correlationId: 'ticket-4711' });
+   * const result = await run.result();
+   */
+  async start(agent: string, prompt: string, opts: StartRunOptions = {}): Promise<AgentRun> {
+    const correlationId = opts.correlationId ?? randomUUID();
+    const input: AgentRunInput = { agent, prompt, correlationId, scenario: opts.scenario, options: opts.options };
+    const handle = await this.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
+      taskQueue: this.settings.taskQueue,
+      workflowId: `${agent}-${correlationId}`,
+      args: [input],
+      typedSearchAttributes: [
+        { key: AGENT_NAME, value: agent },
+        { key: CORRELATION_ID, value: correlationId },
+        { key: AGENT_STATUS, value: 'running' },
+        { key: ESCALATION_PENDING, value: false },
+      ],
+      memo: { agent, prompt: prompt.split('\n')[0]?.slice(0, 200) ?? '' },
+    });
+    return new AgentRun(handle);
+  }
+
+  /** A handle on an existing run; fails with RunNotFoundError when there is none. */
+  async run(workflowId: string): Promise<AgentRun> {
+    const handle = this.client.workflow.getHandle<typeof agentWorkflow>(workflowId);
+    try {
+      await handle.describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(`no run with id "${workflowId}"`);
+      throw err;
+    }
+    return new AgentRun(handle);
+  }
+
+  /** Lists runs through Temporal's visibility store (works across workers and restarts). */
+  async list(filter: { status?: RunStatus; agent?: string; limit?: number } = {}): Promise<RunSummary[]> {
+    const clauses = [`WorkflowType = 'agentWorkflow'`];
+    if (filter.status) clauses.push(`${AGENT_STATUS.name} = '${filter.status}'`);
+    if (filter.agent) clauses.push(`${AGENT_NAME.name} = '${filter.agent.replace(/'/g, "\\'")}'`);
+    const runs: RunSummary[] = [];
+    for await (const info of this.client.workflow.list({ query: clauses.join(' AND ') })) {
+      const attrs = info.typedSearchAttributes;
+      runs.push({
+        workflowId: info.workflowId,
+        runId: info.runId,
+        agent: attrs.get(AGENT_NAME) ?? '',
+        status: (attrs.get(AGENT_STATUS) as RunStatus | undefined) ?? 'running',
+        correlationId: attrs.get(CORRELATION_ID) ?? '',
+        escalationPending: attrs.get(ESCALATION_PENDING) ?? false,
+        startTime: info.startTime,
+        closeTime: info.closeTime,
+      });
+      if (filter.limit && runs.length >= filter.limit) break;
+    }
+    return runs;
+  }
+}
+
+export class AgentRun {
+  constructor(readonly handle: WorkflowHandle<typeof agentWorkflow>) {}
+
+  get workflowId(): string {
+    return this.handle.workflowId;
+  }
+
+  /** Waits for the run to end. A failed run resolves too, with status `failed` and the reason as text. */
+  async result(): Promise<AgentRunResult> {
+    try {
+      return await this.handle.result();
+    } catch (err) {
+      const failed = failedRunResult(err);
+      if (failed) return failed;
+      throw err;
+    }
+  }
+
+  /** Status, step, usage and pending escalation. A closed run is read from its history, with no worker needed. */
+  async status(): Promise<RunState> {
+    const closed = await this.closedResult();
+    if (!closed) return this.handle.query(statusQuery);
+    return {
+      status: closed.status,
+      agent: closed.agent,
+      correlationId: closed.correlationId,
+      step: closed.steps,
+      usage: closed.usage,
+      pendingEscalation: null,
+    };
+  }
+
+  async trace(): Promise<TraceEvent[]> {
+    const closed = await this.closedResult();
+    return closed ? closed.trace : this.handle.query(traceQuery);
+  }
+
+  async pendingEscalation(): Promise<Escalation | null> {
+    if (await this.closedResult()) return null;
+    return this.handle.query(pendingEscalationQuery);
+  }
+
+  /**
+   * Resolves the pending escalation through the validated Update, and returns once the run has acted on it.
+   * Sending the same resolution twice is harmless: the Update id is derived from it, so Temporal deduplicates.
+   */
+  async resolve(resolution: Resolution): Promise<ResolutionOutcome> {
+    try {
+      return await this.handle.executeUpdate(resolveEscalationUpdate, {
+        args: [resolution],
+        updateId: resolutionUpdateId(resolution),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new ResolutionRejectedError(err.cause?.message ?? err.message);
+      }
+      throw err;
+    }
+  }
+
+  /** The same resolution as a Signal (fire-and-forget; a refusal shows in the trace as an unaccepted resolution). */
+  async resolveBySignal(resolution: Resolution): Promise<void> {
+    await this.handle.signal(resolveEscalationSignal, resolution);
+  }
+
+  private async closedResult(): Promise<AgentRunResult | undefined> {
+    const description = await this.handle.describe();
+    if (description.status.name === 'RUNNING') return undefined;
+    return this.result();
+  }
+}
+
+/** Same decision by the same person on the same escalation → same Update id → deduplicated by Temporal. */
+function resolutionUpdateId(r: Resolution): string {
+  const digest = createHash('sha256').update(JSON.stringify([r.decision, r.by, r.args ?? null, r.text ?? null]));
+  return `resolve/${r.escalationId}/${digest.digest('hex').slice(0, 16)}`;
+}
+
+/** A run that failed on purpose carries its result in the failure's details. */
+function failedRunResult(err: unknown): AgentRunResult | undefined {
+  if (!(err instanceof WorkflowFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  const details = err.cause.details?.[0] as AgentRunResult | undefined;
+  if (details && typeof details === 'object' && 'trace' in details) return { ...details, status: 'failed' };
+  return undefined;
+}

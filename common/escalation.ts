@@ -1,0 +1,70 @@
+/**
+ * Escalations: the points where a run stops and waits for a person, and the decisions that resolve them.
+ * Plain JSON, shared by the workflow (which raises and validates them) and the client and CLI (which resolve them).
+ */
+import type { ToolCallError } from './trace';
+
+export const DECISIONS = ['approve', 'reject', 'edit', 'answer', 'abort'] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+export type EscalationKind =
+  /** An irreversible tool call waits for a person's approval before it runs. */
+  | 'approval_required'
+  /** The model failed its corrective attempt(s): the offending calls and errors are attached. */
+  | 'invalid_tool_calls'
+  /** A run limit (steps or tokens) was reached. */
+  | 'limit_reached';
+
+/**
+ * Which decisions make sense for which kind. `approve` on a call that was never valid, or `edit` on a limit,
+ * would be a person's mistake: the resolution validator rejects them with this table as the reason.
+ */
+export const ALLOWED_DECISIONS: Record<EscalationKind, readonly Decision[]> = {
+  approval_required: ['approve', 'reject', 'edit', 'answer', 'abort'],
+  invalid_tool_calls: ['reject', 'edit', 'answer', 'abort'],
+  limit_reached: ['approve', 'reject', 'answer', 'abort'],
+};
+
+/** The tool call an escalation is about: what the model proposed, and why. */
+export interface ProposedCall {
+  toolUseId: string;
+  tool: string;
+  args: unknown;
+  /** The model's text before the call. */
+  reasoning: string;
+}
+
+export interface Escalation {
+  /** Unique within the run, stable across replays: `<workflowId>/esc-<n>`. */
+  id: string;
+  kind: EscalationKind;
+  reason: string;
+  step: number;
+  /** ISO 8601 time it was raised. */
+  raisedAt: string;
+  /** ISO 8601 time after which it ends the run as timed out. */
+  deadline: string;
+  proposedCall?: ProposedCall;
+  errors?: ToolCallError[];
+  allowedDecisions: readonly Decision[];
+}
+
+export interface Resolution {
+  escalationId: string;
+  decision: Decision;
+  /** Who decided: recorded in the trace. */
+  by: string;
+  /** For `edit`: the corrected tool arguments (validated against the tool's schema again). */
+  args?: Record<string, unknown>;
+  /** For `answer`: text given to the model. For `reject` and `abort`: an optional reason. */
+  text?: string;
+}
+
+/** What the resolve Update returns once the workflow has acted on a resolution. */
+export interface ResolutionOutcome {
+  escalationId: string;
+  decision: Decision;
+  by: string;
+  accepted: true;
+  note: string;
+}

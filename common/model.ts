@@ -1,0 +1,88 @@
+/**
+ * The model step's activity contract. Messages use the Anthropic Messages API's JSON shapes, restated here as
+ * plain types so workflow code never imports the SDK.
+ */
+import type { ToolCallError, TokenUsage } from './trace';
+
+export interface TextBlock {
+  type: 'text';
+  text: string;
+}
+export interface ToolUseBlock {
+  type: 'tool_use';
+  id: string;
+  name: string;
+  input: unknown;
+}
+export interface ToolResultBlock {
+  type: 'tool_result';
+  tool_use_id: string;
+  content: string;
+  is_error?: boolean;
+}
+/** A block the model sent that we do not interpret (kept so the conversation is replayed to it unchanged). */
+export interface OtherBlock {
+  type: string;
+  [key: string]: unknown;
+}
+export type AssistantBlock = TextBlock | ToolUseBlock | OtherBlock;
+
+export type ChatMessage =
+  | { role: 'user'; content: string | (TextBlock | ToolResultBlock)[] }
+  | { role: 'assistant'; content: AssistantBlock[] };
+
+export interface ModelCallInput {
+  agent: string;
+  messages: ChatMessage[];
+  correlationId: string;
+  workflowId: string;
+  step: number;
+  scenario?: string;
+}
+
+/**
+ * A tool call as the model proposed it, already checked against the tool's schema by the activity (which has the
+ * zod schemas; the workflow bundle does not). The check is recorded in history with the response, so replay
+ * never re-runs validation.
+ */
+export interface ProposedToolCall {
+  toolUseId: string;
+  name: string;
+  input: unknown;
+  check: { ok: true; args: Record<string, unknown> } | { ok: false; error: ToolCallError };
+}
+
+export interface ModelCallResult {
+  model: string;
+  content: AssistantBlock[];
+  /** Text blocks joined: the model's words, including the reasoning before its tool calls. */
+  text: string;
+  stopReason: string | null;
+  usage: TokenUsage;
+  toolCalls: ProposedToolCall[];
+}
+
+/** Context passed to every tool call: where it comes from, and the key that makes a retried side effect safe. */
+export interface ToolCallContext {
+  correlationId: string;
+  workflowId: string;
+  runId: string;
+  toolUseId: string;
+  step: number;
+  /** Derived from the workflow and the tool call: the same on every retry of this call. */
+  idempotencyKey: string;
+  /** Who approved the call, when a person did. */
+  approvedBy?: string;
+}
+
+export interface ToolActivityInput {
+  args: Record<string, unknown>;
+  context: ToolCallContext;
+}
+
+export interface CheckToolArgsInput {
+  agent: string;
+  tool: string;
+  toolUseId: string;
+  args: unknown;
+}

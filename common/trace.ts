@@ -1,0 +1,84 @@
+/**
+ * The trace: one typed event per thing that happened in a run.
+ *
+ * Events cross the workflow boundary (query results, workflow results, JSONL export), so they are plain JSON
+ * objects. The vocabulary is fixed and documented in docs/trace.md; adding a kind is a versioned change.
+ */
+import type { Escalation, Resolution } from './escalation';
+
+/** Bumped when an event's shape changes incompatibly; exported with every event. */
+export const TRACE_SCHEMA_VERSION = 1;
+
+export const TRACE_KINDS = [
+  'model_request',
+  'model_response',
+  'tool_call',
+  'validation_error',
+  'corrective_retry',
+  'tool_result',
+  'tool_error',
+  'escalation',
+  'resolution',
+  'limit_reached',
+  'completion',
+  'failure',
+] as const;
+export type TraceKind = (typeof TRACE_KINDS)[number];
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** One field that failed a tool's input or output schema, in words a model (and a person) can act on. */
+export interface FieldError {
+  /** Dotted path into the arguments, `(root)` for the whole value. */
+  path: string;
+  expected: string;
+  received: string;
+}
+
+/** Why a tool call was not executed, or failed: what goes back to the model as an `is_error` tool_result. */
+export interface ToolCallError {
+  tool: string;
+  toolUseId: string;
+  code: 'unknown_tool' | 'invalid_input' | 'invalid_output' | 'tool_failed' | 'rejected';
+  message: string;
+  fields?: FieldError[];
+}
+
+interface TraceEventBase {
+  v: typeof TRACE_SCHEMA_VERSION;
+  /** Position of the event in the run's trace, from 0. */
+  seq: number;
+  correlationId: string;
+  workflowId: string;
+  runId: string;
+  /** The model step the event belongs to (1 for the first model call). */
+  step: number;
+  /** ISO 8601, from the workflow's deterministic clock. */
+  at: string;
+}
+
+export type TraceEventBody =
+  | { kind: 'model_request'; model: string; messageCount: number }
+  | {
+      kind: 'model_response';
+      /** The model's text, including the reasoning that preceded its tool calls. */
+      text: string;
+      stopReason: string | null;
+      toolCalls: { toolUseId: string; name: string }[];
+      usage: TokenUsage;
+    }
+  | { kind: 'tool_call'; toolUseId: string; tool: string; args: unknown; reasoning: string; effect: string }
+  | { kind: 'validation_error'; error: ToolCallError; args: unknown }
+  | { kind: 'corrective_retry'; attempt: number; of: number; errors: ToolCallError[] }
+  | { kind: 'tool_result'; toolUseId: string; tool: string; result: unknown }
+  | { kind: 'tool_error'; error: ToolCallError }
+  | { kind: 'escalation'; escalation: Escalation }
+  | { kind: 'resolution'; resolution: Resolution; accepted: boolean; note?: string }
+  | { kind: 'limit_reached'; limit: 'steps' | 'tokens'; value: number; max: number }
+  | { kind: 'completion'; status: 'completed' | 'timed_out' | 'cancelled'; text: string }
+  | { kind: 'failure'; errorType: string; message: string };
+
+export type TraceEvent = TraceEventBase & TraceEventBody;

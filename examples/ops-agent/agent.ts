@@ -1,0 +1,34 @@
+/**
+ * The shipped example: an operations agent for a small shop, over a real SQLite store.
+ */
+import { join } from 'node:path';
+import { defineAgent } from '../../agents/define';
+import { OpsStore } from './store';
+import { opsTools } from './tools';
+
+/** Where the example keeps its store; `DURABLE_AGENT_DATA_DIR` moves it (tests give each run its own). */
+export function opsStorePath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.DURABLE_AGENT_DATA_DIR || join(process.cwd(), '.durable-agent'), 'ops.sqlite');
+}
+
+let shared: OpsStore | undefined;
+/** Opened on first use, in the worker, so defining the agent (as the CLI does to check names) touches no file. */
+function store(): OpsStore {
+  shared ??= new OpsStore(opsStorePath());
+  return shared;
+}
+
+const tools = opsTools(store);
+
+export const opsAgent = defineAgent({
+  name: 'ops',
+  model: 'claude-sonnet-4-5',
+  system: [
+    'You are an operations assistant for a small online shop. You look up customers and orders,',
+    'book callbacks and issue refunds with the tools you have. Use ISO 8601 date-times with a time zone.',
+    'Refunds are irreversible: propose them with the exact amount and reason; a person approves them.',
+    'Before each tool call, say in one sentence why you are making it.',
+  ].join(' '),
+  tools: [tools.lookupCustomer, tools.listOrders, tools.scheduleCallback, tools.issueRefund],
+  limits: { maxSteps: 12, maxTokens: 100_000 },
+});

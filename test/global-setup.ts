@@ -1,0 +1,27 @@
+/**
+ * Once per `jest` run: make sure the pinned `temporal` CLI is there, and bundle the workflow code once so each
+ * test file's workers start in milliseconds instead of re-running webpack.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { provisionTemporalCli } from '../temporal-config/provision-cli';
+
+export default async function globalSetup(): Promise<void> {
+  const cli = await provisionTemporalCli();
+  process.env.TEMPORAL_CLI_PATH = cli.path;
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+  const file = join(mkdtempSync(join(tmpdir(), 'durable-agent-bundle-')), 'workflows.js');
+  writeFileSync(file, code);
+  process.env.DURABLE_AGENT_TEST_BUNDLE = file;
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
+};

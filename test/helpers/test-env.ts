@@ -1,0 +1,72 @@
+/**
+ * One real Temporal dev server and one scripted model server per test file, and a fresh worker per test.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { AgentDefinition } from '../../agents/define';
+import { AgentClient } from '../../client/agent-client';
+import { createAgentWorker } from '../../workers/agent-worker';
+import { startDevServer, type DevServer } from '../../temporal-config/dev-server';
+import { startScriptedModelServer, type ScriptedModelServer } from '../../scripted-model/server';
+import { exampleScenarioDirs } from '../../examples';
+
+export const FIXTURE_SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
+
+let runtimeQuieted = false;
+/** The worker's Rust core logs every retried activity at WARN; tests provoke those on purpose. */
+function quietRuntime(): void {
+  if (runtimeQuieted) return;
+  runtimeQuieted = true;
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+}
+
+export interface TestEnv {
+  server: DevServer;
+  model: ScriptedModelServer;
+  client: AgentClient;
+  taskQueue: string;
+  /** Runs `fn` while a fresh worker for `agents` polls the task queue; shuts the worker down after. */
+  withWorker<T>(agents: AgentDefinition[], fn: (worker: Worker) => Promise<T>): Promise<T>;
+  stop(): Promise<void>;
+}
+
+export async function startTestEnv(name: string): Promise<TestEnv> {
+  quietRuntime();
+  const server = await startDevServer({ headless: true });
+  const model = await startScriptedModelServer({ scenarioDirs: [FIXTURE_SCENARIOS, ...exampleScenarioDirs] });
+  const taskQueue = `test-${name}`;
+  const client = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue });
+  const connection = await NativeConnection.connect({ address: server.address });
+  const bundlePath = process.env.DURABLE_AGENT_TEST_BUNDLE;
+  const workflowBundle = bundlePath ? { codePath: bundlePath } : undefined;
+  return {
+    server,
+    model,
+    client,
+    taskQueue,
+    async withWorker(agents, fn) {
+      const worker = await createAgentWorker({
+        agents,
+        connection,
+        namespace: server.namespace,
+        taskQueue,
+        model: { baseURL: model.url },
+        workflowBundle,
+      });
+      return worker.runUntil(() => fn(worker));
+    },
+    async stop() {
+      await client.client.connection.close();
+      await connection.close();
+      await model.close();
+      await server.stop();
+    },
+  };
+}
+
+/** A private data directory (the example store's SQLite file lives there). */
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'durable-agent-data-'));
+}

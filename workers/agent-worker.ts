@@ -1,0 +1,42 @@
+/**
+ * The worker factory: registers the agent workflow and every agent's activities on a task queue.
+ */
+import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { AgentDefinition } from '../agents/define';
+import { AgentRegistry } from '../agents/registry';
+import { connectionSettings } from '../client/config';
+import { createModelClient, type ModelClientOptions } from './model-client';
+
+export interface AgentWorkerOptions {
+  agents: AgentDefinition[];
+  /** Defaults from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DURABLE_AGENT_TASK_QUEUE). */
+  address?: string;
+  namespace?: string;
+  taskQueue?: string;
+  connection?: NativeConnection;
+  model?: ModelClientOptions;
+  /** A prebuilt workflow bundle (tests build one and share it); otherwise the worker bundles workflows/. */
+  workflowBundle?: WorkflowBundleOption;
+}
+
+/**
+ * Creates a worker for the given agents. Run it with `worker.run()` (until shutdown) or `worker.runUntil(promise)`.
+ *
+ * @example
+ * const worker = await createAgentWorker({ agents: [opsAgent] });
+ * await worker.run();
+ */
+export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worker> {
+  const settings = connectionSettings();
+  const registry = new AgentRegistry(opts.agents);
+  const model = createModelClient(opts.model);
+  const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.address ?? settings.address }));
+  return Worker.create({
+    connection,
+    namespace: opts.namespace ?? settings.namespace,
+    taskQueue: opts.taskQueue ?? settings.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities: createActivities({ registry, anthropic: model.anthropic, scripted: model.scripted }),
+  });
+}

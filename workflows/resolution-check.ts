@@ -1,0 +1,29 @@
+/**
+ * Whether a resolution may be applied to the pending escalation. Pure, so the Update validator, the Signal handler
+ * and the main loop (which re-checks when it takes the resolution) all apply exactly the same rules.
+ */
+import { DECISIONS, type Escalation, type Resolution } from '../common/escalation';
+
+/** Returns why the resolution is refused, or undefined when it may be applied. */
+export function resolutionProblem(pending: Escalation | null, resolution: Resolution): string | undefined {
+  if (resolution === null || typeof resolution !== 'object') return 'a resolution must be an object';
+  if (typeof resolution.by !== 'string' || resolution.by.trim() === '') return 'a resolution must name who decided ("by")';
+  if (!DECISIONS.includes(resolution.decision)) {
+    return `unknown decision "${String(resolution.decision)}" (expected one of ${DECISIONS.join(', ')})`;
+  }
+  if (!pending) return `escalation "${resolution.escalationId}" is not pending (this run has no pending escalation)`;
+  if (resolution.escalationId !== pending.id) {
+    return `escalation "${resolution.escalationId}" is not pending (the pending one is "${pending.id}")`;
+  }
+  if (!pending.allowedDecisions.includes(resolution.decision)) {
+    return `decision "${resolution.decision}" does not apply to a ${pending.kind} escalation (allowed: ${pending.allowedDecisions.join(', ')})`;
+  }
+  if (resolution.decision === 'edit') {
+    const args = resolution.args;
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) return '"edit" needs the corrected arguments as a JSON object ("args")';
+  }
+  if (resolution.decision === 'answer' && (typeof resolution.text !== 'string' || resolution.text.trim() === '')) {
+    return '"answer" needs the text to give the model ("text")';
+  }
+  return undefined;
+}

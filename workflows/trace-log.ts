@@ -1,0 +1,27 @@
+/**
+ * Appends trace events with the fields every event carries. Time comes from the workflow's deterministic clock,
+ * so a replayed run produces the same trace.
+ */
+import { TRACE_SCHEMA_VERSION, type TraceEvent, type TraceEventBody } from '../common/trace';
+
+export class TraceLog {
+  readonly events: TraceEvent[] = [];
+
+  constructor(
+    private readonly ids: { correlationId: string; workflowId: string; runId: string },
+    private readonly currentStep: () => number,
+  ) {}
+
+  record(body: TraceEventBody): TraceEvent {
+    const event = {
+      v: TRACE_SCHEMA_VERSION,
+      seq: this.events.length,
+      ...this.ids,
+      step: this.currentStep(),
+      at: new Date().toISOString(),
+      ...body,
+    } as TraceEvent;
+    this.events.push(event);
+    return event;
+  }
+}
