@@ -9,6 +9,11 @@ export async function waitForEscalation(run: AgentRun, timeoutMs = 30_000): Prom
   for (;;) {
     const pending = await run.pendingEscalation();
     if (pending) return pending;
+    const description = await run.handle.describe();
+    if (description.status.name !== 'RUNNING') {
+      const result = await run.result();
+      throw new Error(`run ${run.workflowId} ended ${result.status} without escalating: ${result.text}`);
+    }
     if (Date.now() > deadline) throw new Error(`run ${run.workflowId} did not escalate within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -1,0 +1,285 @@
+/**
+ * A loopback HTTP server that speaks the Anthropic Messages API, errors included, and plays scenario files.
+ * The real SDK is pointed at it (`baseURL`), so tests and the demo exercise the same client code as production.
+ *
+ * Which answer a request gets depends on the request alone (its count of assistant messages), so a retried or
+ * resumed step gets the same answer. Only the count of scripted errors already served is process memory.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkExpectations } from './expectations';
+import { countAssistantMessages, fallbackRunKey, parseMessagesRequest } from './request';
+import { loadScenario, type LoadedScenario, type ScriptedError } from './scenario';
+import { buildMessage, errorBody, errorTypeFor, newRequestId } from './wire';
+
+/** Selects the scenario (a name looked up in the scenario dirs, or a path). */
+export const SCENARIO_HEADER = 'x-durable-agent-scenario';
+/** Identifies the run, so scripted errors are counted per run (the workflow id, in practice). */
+export const RUN_HEADER = 'x-durable-agent-run';
+
+/** Bodies past this are refused like the real API's 413, rather than buffered without bound. */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
+
+export interface ScriptedModelServerOptions {
+  /** Default 127.0.0.1: the server is for loopback use only. */
+  host?: string;
+  /** Default 0: a free port. */
+  port?: number;
+  /** Where bare scenario names are looked up, in order, as `<dir>/<name>.json`. */
+  scenarioDirs: string[];
+  /** Played when a request has no scenario header. */
+  defaultScenario?: string;
+  /** Oldest recorded requests are dropped past this many, so a long-running demo server stays small. Default 1000. */
+  maxRecordedRequests?: number;
+}
+
+export interface RecordedRequest {
+  /** ISO time the request arrived. */
+  at: string;
+  requestId: string;
+  /** The scenario as requested (name or path); null when none was given. */
+  scenario: string | null;
+  runKey: string | null;
+  turn: number | null;
+  /** 0-based attempt of this turn for this run; null when the request failed before a turn was chosen. */
+  attempt: number | null;
+  /** The parsed JSON body (or the raw text when it was not JSON). */
+  body: unknown;
+  status: number;
+  /** The error message sent, for non-200 answers. */
+  error?: string;
+}
+
+export interface ScriptedModelServer {
+  /** e.g. http://127.0.0.1:PORT, no trailing slash: pass it as the SDK's `baseURL`. */
+  url: string;
+  port: number;
+  /** Every /v1/messages request, in arrival order. */
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** An answer that ends the request: an API error with its status (and the body the real API would send). */
+class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errorType: string = errorTypeFor(status),
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+function firstHeader(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first === '' ? undefined : first;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new ApiFailure(413, `request body exceeds ${MAX_BODY_BYTES} bytes`));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  // The client may have given up (timed out) while a scripted delay ran; there is nobody left to answer.
+  if (res.destroyed || res.writableEnded) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+function connectableUrl(address: AddressInfo): string {
+  const host = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+}
+
+export async function startScriptedModelServer(opts: ScriptedModelServerOptions): Promise<ScriptedModelServer> {
+  const requests: RecordedRequest[] = [];
+  const maxRecorded = opts.maxRecordedRequests ?? 1000;
+  /** Attempts served per (run, scenario, turn): what makes "error for the first N attempts" work. */
+  const attempts = new Map<string, number>();
+  /** Pending scripted delays, woken on close so close() never waits on a sleeping answer. */
+  const sleepers = new Set<() => void>();
+  let closing = false;
+
+  function sleep(ms: number | undefined): Promise<void> {
+    if (!ms || closing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      sleepers.add(wake);
+    });
+  }
+
+  function record(entry: RecordedRequest): void {
+    requests.push(entry);
+    if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
+  }
+
+  async function handleMessages(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const entry: RecordedRequest = {
+      at: new Date().toISOString(),
+      requestId,
+      scenario: null,
+      runKey: null,
+      turn: null,
+      attempt: null,
+      body: null,
+      status: 0,
+    };
+    const baseHeaders = { 'request-id': requestId };
+    try {
+      const raw = await readBody(req);
+      try {
+        entry.body = JSON.parse(raw);
+      } catch {
+        entry.body = raw;
+        throw new ApiFailure(400, 'request body is not valid JSON');
+      }
+      const request = parseMessagesRequest(entry.body);
+      if (typeof request === 'string') throw new ApiFailure(400, request);
+      if (request.stream === true) throw new ApiFailure(400, 'streaming is not supported by the scripted model');
+
+      const scenarioRef = firstHeader(req, SCENARIO_HEADER) ?? opts.defaultScenario;
+      if (scenarioRef === undefined) {
+        throw new ApiFailure(
+          400,
+          `scripted model: no scenario: send the ${SCENARIO_HEADER} header or start the server with a default scenario`,
+        );
+      }
+      entry.scenario = scenarioRef;
+      let loaded: LoadedScenario;
+      try {
+        loaded = loadScenario(scenarioRef, opts.scenarioDirs);
+      } catch (err) {
+        throw new ApiFailure(400, `scripted model: ${err instanceof Error ? err.message : String(err)}`);
+      }
+      const { scenario, file } = loaded;
+
+      const turnIndex = countAssistantMessages(request);
+      const runKey = firstHeader(req, RUN_HEADER) ?? fallbackRunKey(request);
+      entry.turn = turnIndex;
+      entry.runKey = runKey;
+      const turn = scenario.turns[turnIndex];
+      if (!turn) {
+        throw new ApiFailure(
+          400,
+          `scripted model: scenario "${scenario.name}" has no turn ${turnIndex} (it has ${scenario.turns.length})`,
+        );
+      }
+      // Checked before an attempt is counted: a wrong request is wrong on every attempt.
+      const failures = checkExpectations(turn.expect, request);
+      if (failures.length > 0) {
+        throw new ApiFailure(
+          400,
+          `scripted model: scenario "${scenario.name}" turn ${turnIndex} expectation failed: ${failures.join('; ')}`,
+        );
+      }
+
+      const key = JSON.stringify([runKey, file, turnIndex]);
+      const attempt = attempts.get(key) ?? 0;
+      attempts.set(key, attempt + 1);
+      entry.attempt = attempt;
+
+      const scripted: ScriptedError | undefined = turn.errors?.[attempt];
+      if (scripted) {
+        await sleep(scripted.delayMs);
+        const headers: Record<string, string> =
+          scripted.retryAfter === undefined ? {} : { 'retry-after': String(scripted.retryAfter) };
+        throw new ApiFailure(
+          scripted.status,
+          scripted.message ??
+            `scripted ${scripted.status} for scenario "${scenario.name}" turn ${turnIndex} attempt ${attempt}`,
+          scripted.type ?? errorTypeFor(scripted.status),
+          headers,
+        );
+      }
+      await sleep(turn.delayMs);
+      const message = buildMessage(turn, turnIndex, runKey, request.model, Buffer.byteLength(raw));
+      entry.status = 200;
+      sendJson(res, 200, message, baseHeaders);
+    } catch (err) {
+      const failure =
+        err instanceof ApiFailure
+          ? err
+          : // A bug in the server itself: answer loudly, like the real API's 500.
+            new ApiFailure(500, `scripted model internal error: ${err instanceof Error ? err.message : String(err)}`);
+      entry.status = failure.status;
+      entry.error = failure.message;
+      sendJson(res, failure.status, errorBody(failure.errorType, failure.message, requestId), {
+        ...baseHeaders,
+        ...failure.headers,
+      });
+    } finally {
+      record(entry);
+    }
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const requestId = newRequestId();
+    // The SDK may add query strings (`?beta=true`); routing is by path alone.
+    const path = new URL(req.url ?? '/', 'http://scripted-model').pathname;
+    if (req.method === 'POST' && path === '/v1/messages') {
+      void handleMessages(req, res, requestId);
+      return;
+    }
+    if (req.method === 'GET' && path === '/health') {
+      sendJson(res, 200, { ok: true });
+      return;
+    }
+    if (req.method === 'GET' && path === '/requests') {
+      sendJson(res, 200, requests);
+      return;
+    }
+    req.resume();
+    const message = `${req.method ?? 'GET'} ${path} is not served by the scripted model`;
+    sendJson(res, 404, errorBody('not_found_error', message, requestId), { 'request-id': requestId });
+  }
+
+  const server: Server = createServer(handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+
+  return {
+    url: connectableUrl(address),
+    port: address.port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        closing = true;
+        for (const wake of [...sleepers]) wake();
+        server.close((err) => (err ? reject(err) : resolve()));
+        // The SDK keeps connections alive; without this, close() would wait for them to idle out.
+        server.closeAllConnections();
+      }),
+  };
+}
