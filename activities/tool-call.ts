@@ -38,7 +38,7 @@ export function createToolActivity(tool: ToolDefinition) {
       if (!parsedOutput.ok) {
         // Malformed output is a failed call, never passed on silently to the model.
         throw ApplicationFailure.nonRetryable(
-          `"${tool.name}" returned output that does not match its output schema:\n${formatFieldErrors(parsedOutput.fields)}`,
+          `"${tool.name}" returned output that does not match its output schema:\n${formatFieldErrors(parsedOutput.fields, { received: false })}`,
           TOOL_ERROR_TYPES.invalidOutput,
           parsedOutput.fields,
         );

@@ -44,15 +44,19 @@ function toFieldErrors(issue: z.core.$ZodIssue, root: unknown): FieldError[] {
       }));
     case 'too_small':
     case 'too_big':
-      return [{ path, expected: lowerFirst(issue.message.replace(/^Too (small|big): expected /, '')), received: describe(input) }];
+      return [{ path, expected: boundWords(issue), received: describe(input) }];
     default:
       return [{ path, expected: lowerFirst(issue.message), received: describe(input) }];
   }
 }
 
-/** One line per field, in the form the docs promise: `path: expected X, got Y`. */
-export function formatFieldErrors(fields: FieldError[]): string {
-  return fields.map((f) => `- ${f.path}: expected ${f.expected}, got ${f.received}`).join('\n');
+/**
+ * One line per field, in the form the docs promise: `path: expected X, got Y`. Without `received` (for a tool's
+ * malformed output, which the model cannot fix and need not see) the value is left out.
+ */
+export function formatFieldErrors(fields: FieldError[], opts: { received?: boolean } = {}): string {
+  const received = opts.received ?? true;
+  return fields.map((f) => `- ${f.path}: expected ${f.expected}${received ? `, got ${f.received}` : ''}`).join('\n');
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -76,6 +80,27 @@ export function describe(value: unknown): string {
   const shown = json.length > 80 ? `${json.slice(0, 77)}...` : json;
   const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
   return kind === 'string' ? shown : `${kind} ${shown}`;
+}
+
+/** `a number greater than 0`, `at least 3 characters`, `at most 10 items`: the bound as a person would say it. */
+function boundWords(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const bound = Number(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);
+  const inclusive = issue.inclusive !== false;
+  const relation = small ? (inclusive ? 'at least' : 'greater than') : inclusive ? 'at most' : 'less than';
+  switch (issue.origin) {
+    case 'string':
+      return `a string of ${small ? 'at least' : 'at most'} ${bound} characters`;
+    case 'array':
+    case 'set':
+      return `${small ? 'at least' : 'at most'} ${bound} items`;
+    case 'number':
+    case 'int':
+    case 'bigint':
+      return `a number ${relation} ${bound}`;
+    default:
+      return lowerFirst(issue.message);
+  }
 }
 
 function article(type: string): string {

@@ -80,3 +80,35 @@ test('an unknown tool is refused, never dispatched, and the model is told which 
     expect(activities).toContain('tool.echo');
   });
 });
+
+test('after the escalation, a person can edit the failed call: the corrected arguments run instead', async () => {
+  await env.withWorker([testAgent], async () => {
+    const run = await env.client.start('tester', 'book it', { scenario: 'two-failures', correlationId: uniqueId('edit') });
+    const escalation = await waitForEscalation(run);
+    expect(escalation.allowedDecisions).toContain('edit');
+    expect(escalation.allowedDecisions).not.toContain('approve');
+    await run.resolve({ escalationId: escalation.id, decision: 'edit', by: 'pat', args: { startsAt: '2026-12-02T09:00:00Z', minutes: 30 } });
+    const result = await run.result();
+    expect(result.status).toBe('completed');
+    expect(executions.book_slot).toEqual([expect.objectContaining({ args: { startsAt: '2026-12-02T09:00:00Z', minutes: 30 } })]);
+    const lastRequest = env.model.requests.filter((r) => r.runKey === run.workflowId).at(-1);
+    expect(JSON.stringify(lastRequest?.body)).toContain('\\"booked\\":true');
+  });
+});
+
+test('the corrective budget is configurable: with none, the first failure escalates', async () => {
+  await env.withWorker([testAgent], async () => {
+    const run = await env.client.start('tester', 'book it', {
+      scenario: 'corrective-success',
+      correlationId: uniqueId('no-retry'),
+      options: { correctiveRetries: 0 },
+    });
+    const escalation = await waitForEscalation(run);
+    expect(escalation.kind).toBe('invalid_tool_calls');
+    expect((await run.status()).step).toBe(1);
+    await run.resolve({ escalationId: escalation.id, decision: 'abort', by: 'pat' });
+    const result = await run.result();
+    expect(result.status).toBe('cancelled');
+    expect(eventsOf(result.trace, 'corrective_retry')).toHaveLength(0);
+  });
+});

@@ -89,7 +89,9 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
         toolUseId: escalation.proposedCall.toolUseId,
         args: resolution.args,
       });
-      return check.ok ? undefined : `edited arguments rejected: ${check.error.message}`;
+      if (check.ok) return undefined;
+      const fields = check.error.fields?.map((f) => `${f.path}: expected ${f.expected}, got ${f.received}`).join('; ');
+      return `edited arguments rejected: ${fields ?? check.error.message}`;
     });
     if (outcome === 'timeout') {
       throw new RunEnded('timed_out', `escalation ${escalation.id} (${kind}) waited ${timeoutMs} ms with no decision; no action was taken`);
