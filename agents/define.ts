@@ -48,7 +48,7 @@ export function defineTool<I extends z.ZodType, O extends z.ZodType = z.ZodType>
 export interface AgentDefinition {
   /** Names the agent in `durable-agent run <agent>` and in workflow ids. */
   name: string;
-  /** The Anthropic model id, for example `claude-sonnet-4-5`. `DURABLE_AGENT_MODEL` overrides it. */
+  /** The Anthropic model id, for example `claude-sonnet-4-6`. `DURABLE_AGENT_MODEL` overrides it. */
   model: string;
   system: string;
   // Tools are heterogeneous in their schemas; the registry treats them uniformly.
@@ -71,7 +71,7 @@ export const DEFAULT_ESCALATION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
  *
  * @example
  * export const opsAgent = defineAgent({
- *   name: 'ops', model: 'claude-sonnet-4-5', system: 'You are an operations assistant...',
+ *   name: 'ops', model: 'claude-sonnet-4-6', system: 'You are an operations assistant...',
  *   tools: [lookupCustomer, scheduleCallback, issueRefund], limits: { maxSteps: 12 },
  * });
  */

@@ -22,7 +22,7 @@ const tools = opsTools(store);
 
 export const opsAgent = defineAgent({
   name: 'ops',
-  model: 'claude-sonnet-4-5',
+  model: 'claude-sonnet-4-6',
   system: [
     'You are an operations assistant for a small online shop. You look up customers and orders,',
     'book callbacks and issue refunds with the tools you have. Use ISO 8601 date-times with a time zone.',

@@ -16,7 +16,7 @@ export const FIXTURE_SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
 
 let runtimeQuieted = false;
 /** The worker's Rust core logs every retried activity at WARN; tests provoke those on purpose. */
-function quietRuntime(): void {
+export function quietRuntime(): void {
   if (runtimeQuieted) return;
   runtimeQuieted = true;
   Runtime.install({ logger: new DefaultLogger('ERROR') });

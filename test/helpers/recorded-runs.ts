@@ -1,0 +1,69 @@
+/**
+ * The runs whose histories are committed under test/histories/ and replayed on every change. Each plays one
+ * scenario and, where it escalates, the person's part; together they cover every branch of the workflow.
+ */
+import type { Resolution } from '../../common/escalation';
+import type { StartRunOptions } from '../../client/agent-client';
+
+export interface RecordedRun {
+  /** File name under test/histories/ (without .json). */
+  name: string;
+  agent: 'ops' | 'tester';
+  prompt: string;
+  start: Omit<StartRunOptions, 'correlationId'>;
+  /** Decisions a person makes, in order, one per escalation (escalationId filled in when it happens). */
+  decisions?: Omit<Resolution, 'escalationId'>[];
+}
+
+export const RECORDED_RUNS: RecordedRun[] = [
+  {
+    name: 'ops-demo',
+    agent: 'ops',
+    prompt: 'Ana (ana@example.com) says her teapot from order ord_1001 arrived broken. Book a callback next Tuesday at 3pm and refund the order.',
+    start: { scenario: 'demo' },
+    decisions: [{ decision: 'approve', by: 'demo-operator' }],
+  },
+  { name: 'happy', agent: 'tester', prompt: 'say hi', start: { scenario: 'happy' } },
+  { name: 'corrective-success', agent: 'tester', prompt: 'book it', start: { scenario: 'corrective-success' } },
+  {
+    name: 'two-failures-edit',
+    agent: 'tester',
+    prompt: 'book it',
+    start: { scenario: 'two-failures' },
+    decisions: [{ decision: 'edit', by: 'pat', args: { startsAt: '2026-12-02T09:00:00Z', minutes: 30 } }],
+  },
+  {
+    name: 'tool-refuses-answer',
+    agent: 'tester',
+    prompt: 'try',
+    start: { scenario: 'tool-nonretryable' },
+    decisions: [{ decision: 'answer', by: 'pat', text: 'stop' }],
+  },
+  { name: 'unknown-tool', agent: 'tester', prompt: 'clean up', start: { scenario: 'unknown-tool' } },
+  { name: 'bad-output', agent: 'tester', prompt: 'count', start: { scenario: 'bad-output' } },
+  { name: 'tool-retryable', agent: 'tester', prompt: 'try', start: { scenario: 'tool-retryable' } },
+  {
+    name: 'approval-reject',
+    agent: 'tester',
+    prompt: 'pay acme',
+    start: { scenario: 'approval' },
+    decisions: [{ decision: 'reject', by: 'pat', text: 'wrong vendor' }],
+  },
+  {
+    name: 'approval-abort',
+    agent: 'tester',
+    prompt: 'pay acme',
+    start: { scenario: 'approval' },
+    decisions: [{ decision: 'abort', by: 'pat' }],
+  },
+  { name: 'approval-timeout', agent: 'tester', prompt: 'pay acme', start: { scenario: 'approval', options: { escalationTimeoutMs: 1000 } } },
+  {
+    name: 'step-limit-approve',
+    agent: 'tester',
+    prompt: 'loop',
+    start: { scenario: 'step-limit', options: { limits: { maxSteps: 3 } } },
+    decisions: [{ decision: 'approve', by: 'pat' }],
+  },
+  { name: 'model-429', agent: 'tester', prompt: 'hello', start: { scenario: 'model-429' } },
+  { name: 'model-400', agent: 'tester', prompt: 'hello', start: { scenario: 'model-400' } },
+];
