@@ -2,7 +2,7 @@
  * The model step: one activity, one Messages API request. The conversation comes in as plain JSON; the response
  * goes out with every proposed tool call already checked against the tool's zod schema.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import { Context } from '@temporalio/activity';
 import type { AgentRegistry } from '../agents/registry';
 import type { AssistantBlock, ModelCallInput, ModelCallResult, ProposedToolCall } from '../common/model';
