@@ -1,0 +1,16 @@
+/** durable-agent's public API: define tools and agents, run a worker, start and steer runs. */
+export { defineAgent, defineTool, ToolError, type AgentDefinition, type ToolDefinition } from './agents/define';
+export { createAgentWorker, type AgentWorkerOptions } from './workers/agent-worker';
+export {
+  AgentClient,
+  AgentRun,
+  ResolutionRejectedError,
+  RunNotFoundError,
+  type RunSummary,
+  type StartRunOptions,
+} from './client/agent-client';
+export { connectionSettings, runUrl, type ConnectionSettings } from './client/config';
+export type * from './common/run';
+export type * from './common/trace';
+export type * from './common/escalation';
+export type { ToolCallContext } from './common/model';
