@@ -182,6 +182,10 @@ export class AgentRun {
       if (err instanceof WorkflowUpdateFailedError) {
         throw new ResolutionRejectedError(err.cause?.message ?? err.message);
       }
+      // The server refuses Updates to a closed execution ("workflow execution already completed").
+      if (err instanceof WorkflowNotFoundError || (err instanceof Error && /already completed/i.test(err.message))) {
+        throw new ResolutionRejectedError(`run "${this.workflowId}" has ended; there is nothing to resolve`);
+      }
       throw err;
     }
   }

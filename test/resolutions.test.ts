@@ -116,7 +116,7 @@ test('malformed and stale resolutions are rejected at once, and a duplicate is h
     // Same request id → one Update in history, one accepted resolution.
     expect(eventsOf(result.trace, 'resolution')).toHaveLength(1);
     // Once resolved, the escalation is stale.
-    await expect(run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'sam' })).rejects.toThrow();
+    await expect(run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'sam' })).rejects.toThrow(ResolutionRejectedError);
   });
 });
 

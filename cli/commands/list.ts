@@ -1,0 +1,114 @@
+/** `durable-agent list`: runs from Temporal's visibility store; with `--status escalated`, what each one waits on. */
+import { Command, Option } from 'commander';
+import type { AgentClient, RunSummary } from '../../client/agent-client';
+import type { Escalation } from '../../common/escalation';
+import { RUN_STATUSES, type RunStatus } from '../../common/run';
+import { settingsFrom, withClient } from '../connect';
+import { CliError } from '../errors';
+import { brief, duration, print, printJson, table, truncate } from '../output';
+
+interface ListOptions {
+  status?: RunStatus;
+  agent?: string;
+  limit?: string;
+  json?: boolean;
+}
+
+/** A run's pending escalation, or why it could not be read (a query needs a worker to answer it). */
+async function pendingOf(client: AgentClient, workflowId: string): Promise<Escalation | null | { error: string }> {
+  const timeout = new Promise<{ error: string }>((resolve) =>
+    setTimeout(() => resolve({ error: 'no worker answered the query' }), 5_000).unref(),
+  );
+  const query = client
+    .run(workflowId)
+    .then((run) => run.pendingEscalation())
+    .catch((err: unknown) => ({ error: err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err) }));
+  return Promise.race([query, timeout]);
+}
+
+function isEscalation(value: Escalation | null | { error: string }): value is Escalation {
+  return value !== null && 'kind' in value;
+}
+
+export function listCommand(): Command {
+  return new Command('list')
+    .description('list agent runs')
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(RUN_STATUSES))
+    .option('--agent <name>', 'only runs of this agent')
+    .option('--limit <n>', 'at most this many runs', '50')
+    .option('--json', 'print JSON')
+    .action(async (opts: ListOptions, command: Command) => {
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit <= 0)
+        throw new CliError(`--limit must be a positive integer, got "${opts.limit}"`);
+      const settings = settingsFrom(command);
+      await withClient(settings, async (client) => {
+        const runs = await client.list({ status: opts.status, agent: opts.agent, limit });
+        const now = new Date();
+        const withEscalations =
+          opts.status === 'escalated'
+            ? await Promise.all(runs.map(async (r) => ({ run: r, pending: await pendingOf(client, r.workflowId) })))
+            : runs.map((r) => ({ run: r, pending: undefined }));
+
+        if (opts.json) {
+          printJson(
+            withEscalations.map(({ run, pending }) => ({
+              ...jsonSummary(run),
+              // Only with --status escalated; `escalationError` says why an escalation could not be read.
+              escalation: pending === undefined ? undefined : isEscalation(pending) ? pending : null,
+              escalationError: pending && !isEscalation(pending) ? pending.error : undefined,
+            })),
+          );
+          return;
+        }
+        if (runs.length === 0) {
+          print(opts.status ? `no ${opts.status} runs` : 'no runs');
+          return;
+        }
+        if (opts.status !== 'escalated') {
+          print(
+            table(
+              ['WORKFLOW ID', 'AGENT', 'STATUS', 'ESCALATION', 'STARTED'],
+              runs.map((r) => [
+                r.workflowId,
+                r.agent,
+                r.status,
+                r.escalationPending ? 'pending' : '-',
+                r.startTime.toISOString(),
+              ]),
+            ),
+          );
+          return;
+        }
+        print(
+          table(
+            ['WORKFLOW ID', 'AGENT', 'WAITING', 'KIND', 'PROPOSED CALL', 'REASON'],
+            withEscalations.map(({ run, pending }) => {
+              if (!pending || !isEscalation(pending)) {
+                const why = pending && 'error' in pending ? pending.error : 'no longer pending';
+                return [run.workflowId, run.agent, '-', '-', '-', `(${truncate(why, 60)})`];
+              }
+              const call = pending.proposedCall
+                ? `${pending.proposedCall.tool} ${brief(pending.proposedCall.args, 60)}`
+                : '-';
+              const waiting = duration(now.getTime() - Date.parse(pending.raisedAt));
+              return [run.workflowId, run.agent, waiting, pending.kind, call, truncate(pending.reason, 80)];
+            }),
+          ),
+        );
+      });
+    });
+}
+
+function jsonSummary(r: RunSummary) {
+  return {
+    workflowId: r.workflowId,
+    runId: r.runId,
+    agent: r.agent,
+    status: r.status,
+    correlationId: r.correlationId,
+    escalationPending: r.escalationPending,
+    startTime: r.startTime.toISOString(),
+    closeTime: r.closeTime?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,106 @@
+/** `durable-agent run <agent> <prompt>`: starts a run, and with `--wait` follows it until it ends or escalates. */
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import { runUrl } from '../../client/config';
+import { loadAgents, requireAgent } from '../agents';
+import { globalOptions, settingsFrom, withClient } from '../connect';
+import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
+import { escalationView, print, printJson, resolveHint } from '../output';
+import { waitForOutcome } from '../wait';
+
+interface RunOptions {
+  wait?: boolean;
+  json?: boolean;
+  correlationId?: string;
+  scenario?: string;
+}
+
+/** A scenario file must exist before a run is started with it; the worker is given its absolute path. */
+export function scenarioPath(file: string): string {
+  const path = resolve(file);
+  if (!existsSync(path) || !statSync(path).isFile()) throw new CliError(`scenario file not found: ${file}`);
+  return path;
+}
+
+export function runCommand(): Command {
+  return new Command('run')
+    .description('start an agent run')
+    .argument('<agent>', 'agent name (see the registry: examples, or --agents)')
+    .argument('<prompt>', 'what to ask the agent')
+    .option('--wait', 'wait until the run ends or escalates to a person (then print how to resolve it and exit)')
+    .option('--json', 'print JSON')
+    .option('--correlation-id <id>', 'correlation id (default: a random UUID); the workflow id is <agent>-<id>')
+    .option('--scenario <file>', 'scripted model scenario file to play (ignored by a worker using the real API)')
+    .addHelpText(
+      'after',
+      '\n--wait does not wait for a person: when the run escalates, it prints the escalation and exits 0 with\n' +
+        'status "escalated". Resolve it with `durable-agent resolve`, then `show` or `run` again to follow it.',
+    )
+    .action(async (agent: string, prompt: string, opts: RunOptions, command: Command) => {
+      // Everything is checked before connecting: bad input starts nothing.
+      requireAgent(await loadAgents(globalOptions(command).agents), agent);
+      const scenario = opts.scenario === undefined ? undefined : scenarioPath(opts.scenario);
+      if (opts.correlationId !== undefined && opts.correlationId.trim() === '') {
+        throw new CliError('--correlation-id must not be empty');
+      }
+      if (prompt.trim() === '') throw new CliError('the prompt must not be empty');
+      const settings = settingsFrom(command);
+
+      process.exitCode = await withClient(settings, async (client) => {
+        let run;
+        try {
+          run = await client.start(agent, prompt, { correlationId: opts.correlationId, scenario });
+        } catch (err) {
+          if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') {
+            throw new CliError(
+              `a run with id "${agent}-${opts.correlationId}" already exists; pick another --correlation-id`,
+            );
+          }
+          throw err;
+        }
+        const uiUrl = runUrl(settings, run.workflowId);
+        if (!opts.wait) {
+          const { runId } = await run.handle.describe();
+          if (opts.json) printJson({ workflowId: run.workflowId, runId, status: 'running', uiUrl });
+          else {
+            print(`started ${run.workflowId}`);
+            print(`  ui     ${uiUrl}`);
+            print(`  follow durable-agent trace ${run.workflowId}`);
+          }
+          return EXIT_OK;
+        }
+        if (!opts.json) {
+          print(`started ${run.workflowId}`);
+          print(`  ui     ${uiUrl}`);
+        }
+        const outcome = await waitForOutcome(run, {
+          onSlow: () =>
+            process.stderr.write(
+              `durable-agent: still waiting: no worker has picked up the run; is one polling task queue "${settings.taskQueue}"?\n`,
+            ),
+        });
+        if (outcome.kind === 'escalated') {
+          const e = outcome.escalation;
+          if (opts.json) {
+            printJson({ workflowId: run.workflowId, runId: outcome.runId, status: 'escalated', uiUrl, escalation: e });
+          } else {
+            print('escalated: the run waits for a person');
+            print(escalationView(e, { workflowId: run.workflowId }));
+            print(`resolve with: ${resolveHint(run.workflowId, e)}`);
+          }
+          return EXIT_OK;
+        }
+        const result = outcome.result;
+        if (opts.json) printJson({ ...result, uiUrl });
+        else {
+          print(
+            `${result.status} after ${result.steps} step${result.steps === 1 ? '' : 's'} ` +
+              `(${result.usage.inputTokens} input / ${result.usage.outputTokens} output tokens)`,
+          );
+          print(result.text);
+        }
+        return result.status === 'completed' ? EXIT_OK : EXIT_FAILURE;
+      });
+    });
+}

@@ -1,0 +1,27 @@
+/** `durable-agent trace <id>`: the run's trace as a readable timeline, or `--json` as the events themselves. */
+import { Command } from 'commander';
+import { runUrl } from '../../client/config';
+import { settingsFrom, withClient } from '../connect';
+import { print, printJson, timeline } from '../output';
+import { throughWorker } from './show';
+
+export function traceCommand(): Command {
+  return new Command('trace')
+    .description("print a run's trace: one line per event (seq, time, step, kind, summary)")
+    .argument('<id>', 'workflow id')
+    .option('--json', 'print the events as a JSON array')
+    .action(async (id: string, opts: { json?: boolean }, command: Command) => {
+      const settings = settingsFrom(command);
+      await withClient(settings, async (client) => {
+        const run = await client.run(id);
+        const events = await throughWorker(run, () => run.trace());
+        if (opts.json) {
+          printJson(events);
+          return;
+        }
+        print(`${run.workflowId}  (${events.length} events)`);
+        print(timeline(events));
+        print(`ui: ${runUrl(settings, run.workflowId)}`);
+      });
+    });
+}

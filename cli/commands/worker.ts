@@ -1,0 +1,99 @@
+/**
+ * `durable-agent worker`: polls the task queue for the agent workflow and every agent's activities. Without an
+ * API key (and no DURABLE_AGENT_MODEL_URL) it talks to a scripted model server it starts in this process.
+ */
+import { Command, Option } from 'commander';
+import type { LogLevel, NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
+import { exampleScenarioDirs } from '../../examples';
+import { startScriptedModelServer } from '../../scripted-model/server';
+import { isServerReachable } from '../../temporal-config/dev-server';
+import type { ModelClientOptions } from '../../workers/model-client';
+import { loadAgents } from '../agents';
+import { globalOptions, REACH_TIMEOUT_MS, settingsFrom } from '../connect';
+import { unreachable } from '../errors';
+import { print } from '../output';
+
+/** A prebuilt workflow bundle (from `bundleWorkflowCode`): skips bundling at start, as production deployments do. */
+export const WORKFLOW_BUNDLE_ENV = 'DURABLE_AGENT_WORKFLOW_BUNDLE';
+
+export function workflowBundle(env: NodeJS.ProcessEnv = process.env): WorkflowBundleOption | undefined {
+  const codePath = env[WORKFLOW_BUNDLE_ENV];
+  return codePath ? { codePath } : undefined;
+}
+
+export interface ChosenModel {
+  options?: ModelClientOptions;
+  /** One line for the person starting the worker; never includes the key. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/** The real API with a key, a scripted server named by URL, or one started here. */
+export async function chooseModel(env: NodeJS.ProcessEnv = process.env): Promise<ChosenModel> {
+  const none = async () => undefined;
+  if (env.DURABLE_AGENT_MODEL_URL) {
+    return {
+      description: `scripted model server at ${env.DURABLE_AGENT_MODEL_URL} (DURABLE_AGENT_MODEL_URL)`,
+      close: none,
+    };
+  }
+  if (env.ANTHROPIC_API_KEY) {
+    const where = env.ANTHROPIC_BASE_URL ? ` at ${env.ANTHROPIC_BASE_URL}` : '';
+    return { description: `Anthropic Messages API${where} (ANTHROPIC_API_KEY is set)`, close: none };
+  }
+  const server = await startScriptedModelServer({ scenarioDirs: exampleScenarioDirs });
+  return {
+    options: { baseURL: server.url },
+    description: `scripted model server in this process at ${server.url} (no ANTHROPIC_API_KEY set; runs need --scenario)`,
+    close: () => server.close(),
+  };
+}
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description("run a worker for the agent workflow and the agents' tools (Ctrl-C stops it gracefully)")
+    .addOption(
+      new Option('--log-level <level>', 'worker log level (the SDK logs to stderr)')
+        .choices(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
+        .default('WARN'),
+    )
+    .action(async (opts: { logLevel: LogLevel }, command: Command) => {
+      const loaded = await loadAgents(globalOptions(command).agents);
+      const settings = settingsFrom(command);
+      if (!(await isServerReachable(settings.address, settings.namespace, REACH_TIMEOUT_MS))) {
+        throw unreachable(settings.address);
+      }
+      // Loaded here, not at the top: the worker SDK (native bridge, bundler) slows every other command's start.
+      const { DefaultLogger, NativeConnection, Runtime } = await import('@temporalio/worker');
+      // Before any connection: the runtime is created once, with its logger, on first use.
+      Runtime.install({ logger: new DefaultLogger(opts.logLevel) });
+      const { createAgentWorker } = await import('../../workers/agent-worker');
+      const model = await chooseModel();
+      let connection: NativeConnection | undefined;
+      try {
+        connection = await NativeConnection.connect({ address: settings.address });
+        const worker = await createAgentWorker({
+          agents: loaded.agents,
+          connection,
+          namespace: settings.namespace,
+          taskQueue: settings.taskQueue,
+          model: model.options,
+          workflowBundle: workflowBundle(),
+        });
+        // One write, so a script waiting for "worker polling" sees the whole block.
+        print(
+          [
+            `worker polling task queue "${settings.taskQueue}" at ${settings.address} (namespace ${settings.namespace})`,
+            `  agents  ${loaded.registry.names().join(', ')} (from ${loaded.source})`,
+            `  model   ${model.description}`,
+          ].join('\n'),
+        );
+        // The Temporal runtime turns SIGINT/SIGTERM into a graceful shutdown: run() resolves once in-flight tasks end.
+        await worker.run();
+        print('worker stopped');
+      } finally {
+        await connection?.close().catch(() => undefined);
+        await model.close().catch(() => undefined);
+      }
+    });
+}

@@ -1,0 +1,342 @@
+/**
+ * `durable-agent demo`: one scripted run of the ops agent that shows the whole loop. The model sends a date the
+ * booking tool refuses, corrects it from the structured error, then proposes an irreversible refund, which waits
+ * for a person; the demo plays that person and approves. It starts whatever is missing: a Temporal dev server,
+ * the scripted model server, and a worker on a private task queue (so no other worker picks up its run).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { AgentClient, type AgentRun } from '../client/agent-client';
+import { runUrl, type ConnectionSettings } from '../client/config';
+import type { Escalation } from '../common/escalation';
+import type { AgentRunResult } from '../common/run';
+import type { TraceEvent } from '../common/trace';
+import { exampleAgents, exampleScenarioDirs } from '../examples';
+import { opsStorePath } from '../examples/ops-agent/agent';
+import { OpsStore, type Refund } from '../examples/ops-agent/store';
+import { startScriptedModelServer } from '../scripted-model/server';
+import { isServerReachable, readDetachedServer, startDevServer } from '../temporal-config/dev-server';
+import { DEFAULT_FRONTEND_PORT, defaultDbFilename } from '../temporal-config/settings';
+import { createAgentWorker } from '../workers/agent-worker';
+import { findTemporalCli, pidFileOf, portOf, uiPortFor } from './commands/server';
+import { workflowBundle } from './commands/worker';
+import { CliError, EXIT_FAILURE, EXIT_OK } from './errors';
+import { escalationView, fieldErrors, print, timeline } from './output';
+import { waitForOutcome } from './wait';
+
+export const DEMO_AGENT = 'ops';
+export const DEMO_SCENARIO = 'demo';
+export const DEMO_OPERATOR = 'demo-operator';
+export const DEMO_PROMPT =
+  'Ana (ana@example.com) says her teapot from order ord_1001 arrived broken. ' +
+  'Book a callback next Tuesday at 3pm and refund the order.';
+/** Generous: the first run on a fresh server also waits for the worker's first poll. */
+const STEP_TIMEOUT_MS = 60_000;
+
+export interface DemoOptions {
+  json: boolean;
+  ephemeral: boolean;
+  settings: ConnectionSettings;
+}
+
+/** What `demo --json` prints, and nothing else. */
+export interface DemoReport {
+  workflowId: string;
+  runId: string;
+  status: string;
+  uiUrl: string | null;
+  events: TraceEvent[];
+}
+
+type Cleanup = () => Promise<void> | void;
+
+/** Runs the demo; resolves to the exit code (0 when the run completed). */
+export async function runDemo(opts: DemoOptions): Promise<number> {
+  const say = opts.json ? (_line?: string) => undefined : print;
+  const progress = opts.json ? (_line: string) => undefined : (line: string) => process.stderr.write(`${line}\n`);
+  const cleanups: Cleanup[] = [];
+  // The worker's Rust core and bundler log through this; the demo's own output is the story.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  // The Temporal runtime shuts the worker down on Ctrl-C; we only note it, to say so instead of the SDK's error.
+  let interrupted: NodeJS.Signals | undefined;
+  let workerRunning = false;
+  const cleanUp = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch {
+        // Best effort: one failed cleanup must not skip the others (an ephemeral server must still stop).
+      }
+    }
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupted ??= signal;
+    // Before the worker runs, nothing else ends the demo on Ctrl-C (the runtime's handler only stops workers).
+    if (!workerRunning) {
+      void cleanUp().finally(() => {
+        process.stderr.write(`durable-agent: error: interrupted (${signal}); stopped what the demo had started\n`);
+        process.exit(130);
+      });
+    }
+  };
+  process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  try {
+    say('durable-agent demo: the ops agent on a scripted model. It sends a date the booking tool refuses, corrects');
+    say('it from the structured error, then proposes an irreversible refund, which waits for a person to approve it.');
+    say();
+    say('setup');
+
+    const correlationId = `demo-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    // The example store opens lazily in the worker; the directory must be chosen before it does.
+    const dataDir = opts.ephemeral
+      ? mkdtempSync(join(tmpdir(), 'durable-agent-demo-'))
+      : join(dirname(defaultDbFilename()), 'demo', correlationId);
+    if (opts.ephemeral) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    process.env.DURABLE_AGENT_DATA_DIR = dataDir;
+
+    const temporal = await ensureTemporal(opts, say, progress, cleanups);
+    const settings: ConnectionSettings = {
+      ...opts.settings,
+      address: temporal.address,
+      namespace: temporal.namespace,
+      taskQueue: `demo-${randomBytes(4).toString('hex')}`,
+      uiUrl: temporal.uiUrl ?? opts.settings.uiUrl,
+    };
+
+    const model = await startScriptedModelServer({ scenarioDirs: exampleScenarioDirs });
+    cleanups.push(() => model.close());
+    say(`  model     scripted model server at ${model.url}, scenario "${DEMO_SCENARIO}"`);
+
+    const connection = await NativeConnection.connect({ address: settings.address });
+    cleanups.push(() => connection.close());
+    progress('preparing the worker (bundling the workflow code)...');
+    const worker = await createAgentWorker({
+      agents: exampleAgents,
+      connection,
+      namespace: settings.namespace,
+      taskQueue: settings.taskQueue,
+      // A placeholder key: a real ANTHROPIC_API_KEY in the environment is never sent to the scripted server.
+      model: { baseURL: model.url, apiKey: 'scripted-model-needs-no-key' },
+      workflowBundle: workflowBundle(),
+    });
+    say(`  worker    in this process, on the private task queue "${settings.taskQueue}"`);
+    say(`  store     ${opsStorePath()}${opts.ephemeral ? ' (temporary)' : ''}`);
+    say();
+
+    const client = await AgentClient.connect(settings);
+    cleanups.push(() => client.client.connection.close());
+
+    workerRunning = true;
+    const played = await worker.runUntil(() => playScenario(client, settings, correlationId, say));
+    const { run, result, escalation } = played;
+    const uiUrl = temporal.uiUrl ? runUrl(settings, run.workflowId) : null;
+
+    if (opts.json) {
+      const report: DemoReport = {
+        workflowId: run.workflowId,
+        runId: result.runId,
+        status: result.status,
+        uiUrl,
+        events: result.trace,
+      };
+      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      return result.status === 'completed' ? EXIT_OK : EXIT_FAILURE;
+    }
+
+    say(`timeline (durable-agent trace ${run.workflowId})`);
+    say(timeline(result.trace));
+    say();
+    const highlights = whatHappened(result.trace);
+    if (highlights.length > 0) {
+      say('what happened');
+      highlights.forEach((h, i) => say(`  ${i + 1}. ${h}`));
+      say();
+    }
+    say(result.status === 'completed' ? 'final text' : `the run ended ${result.status}`);
+    say(`  ${result.text}`);
+    say();
+    const refund = readRefund(result.trace, escalation);
+    say(`proof: the refund row, read back from ${opsStorePath()}`);
+    say(
+      refund
+        ? `  refund #${refund.id}: order ${refund.orderId}, ${refund.amountCents} cents, "${refund.reason}", approved by ${refund.approvedBy ?? '(nobody)'}`
+        : '  (no refund row: the refund did not run)',
+    );
+    say();
+    say(`status  ${result.status}`);
+    say(`ui      ${uiUrl ?? '(none: the server is headless)'}`);
+    if (temporal.note) say(`        ${temporal.note}`);
+    return result.status === 'completed' ? EXIT_OK : EXIT_FAILURE;
+  } catch (err) {
+    if (interrupted) throw new CliError(`interrupted (${interrupted}); stopped what the demo had started`, 130);
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+    await cleanUp();
+  }
+}
+
+interface Temporal {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  /** Said next to the UI link at the end. */
+  note?: string;
+}
+
+/** Uses the configured server if one answers; otherwise starts one (persistent and detached, or ephemeral). */
+async function ensureTemporal(
+  opts: DemoOptions,
+  say: (line?: string) => void,
+  progress: (line: string) => void,
+  cleanups: Cleanup[],
+): Promise<Temporal> {
+  const cliPath = () => findTemporalCli(progress);
+  if (opts.ephemeral) {
+    progress('starting a private in-memory Temporal dev server...');
+    // A UI on a free port too, so the printed link works while the demo runs.
+    const server = await startDevServer({ cliPath: await cliPath() });
+    cleanups.push(() => server.stop());
+    say(`  temporal  private in-memory dev server at ${server.address} (--ephemeral: stopped when the demo ends)`);
+    return {
+      address: server.address,
+      namespace: server.namespace,
+      uiUrl: server.uiUrl,
+      note: '(--ephemeral: this server, and the run with it, is gone once the demo ends; run `durable-agent demo` to keep it)',
+    };
+  }
+  const { address, namespace } = opts.settings;
+  if (await isServerReachable(address, namespace, 3_000)) {
+    const detached = await readDetachedServer(pidFileOf(defaultDbFilename()));
+    const uiUrl = detached?.address === address && detached.uiUrl ? detached.uiUrl : opts.settings.uiUrl;
+    say(`  temporal  the dev server already running at ${address}`);
+    return { address, namespace, uiUrl };
+  }
+  const port = portOf(address) ?? DEFAULT_FRONTEND_PORT;
+  progress(`no Temporal server at ${address}; starting one (data: ${defaultDbFilename()})...`);
+  const server = await startDevServer({
+    port,
+    uiPort: uiPortFor(port),
+    dbFilename: defaultDbFilename(),
+    detached: true,
+    namespace,
+    cliPath: await cliPath(),
+  });
+  say(`  temporal  started a dev server at ${server.address} (pid ${server.pid}), left running for the UI`);
+  return {
+    address: server.address,
+    namespace: server.namespace,
+    uiUrl: server.uiUrl,
+    note: 'the dev server keeps running so the link works; stop it with: durable-agent server --stop',
+  };
+}
+
+interface Played {
+  run: AgentRun;
+  result: AgentRunResult;
+  escalation?: Escalation;
+}
+
+/** Starts the run, shows the escalation as the person sees it, approves it, and waits for the end. */
+async function playScenario(
+  client: AgentClient,
+  settings: ConnectionSettings,
+  correlationId: string,
+  say: (line?: string) => void,
+): Promise<Played> {
+  const run = await client.start(DEMO_AGENT, DEMO_PROMPT, { correlationId, scenario: DEMO_SCENARIO });
+  say(`run ${run.workflowId}`);
+  say(`  prompt    ${DEMO_PROMPT}`);
+  say(`  ui        ${runUrl(settings, run.workflowId)}`);
+  say();
+
+  const first = await waitForOutcome(run, { timeoutMs: STEP_TIMEOUT_MS });
+  if (first.kind === 'closed') return { run, result: first.result };
+  const escalation = first.escalation;
+  say('escalation: the run has stopped and waits for a person (what they see)');
+  say(escalationView(escalation, { workflowId: run.workflowId }));
+  say();
+  if (!escalation.allowedDecisions.includes('approve')) {
+    throw new CliError(
+      `the demo expected an approval request, got a "${escalation.kind}" escalation: ${escalation.reason}`,
+    );
+  }
+  say(`the demo now plays that person: approving as "${DEMO_OPERATOR}"`);
+  say(`  (by hand: durable-agent resolve ${run.workflowId} --decision approve --by ${DEMO_OPERATOR})`);
+  const outcome = await run.resolve({ escalationId: escalation.id, decision: 'approve', by: DEMO_OPERATOR });
+  say(`  resolved: ${outcome.note} (accepted)`);
+  say();
+
+  const second = await waitForOutcome(run, { timeoutMs: STEP_TIMEOUT_MS });
+  if (second.kind === 'escalated') {
+    // Not part of the script: end the run rather than leave it waiting on a person who is not coming.
+    await run.resolve({
+      escalationId: second.escalation.id,
+      decision: 'abort',
+      by: DEMO_OPERATOR,
+      text: 'unexpected escalation in the demo',
+    });
+    return { run, result: await run.result(), escalation };
+  }
+  return { run, result: second.result, escalation };
+}
+
+/** The three beats of the demo, found in the trace, in words. */
+export function whatHappened(trace: TraceEvent[]): string[] {
+  const lines: string[] = [];
+  const invalid = trace.find(
+    (e): e is Extract<TraceEvent, { kind: 'validation_error' }> => e.kind === 'validation_error',
+  );
+  if (invalid) {
+    const why = invalid.error.fields?.length ? fieldErrors(invalid.error.fields) : invalid.error.message;
+    lines.push(`${invalid.error.tool} was refused before it ran (event ${invalid.seq}): ${why}`);
+    const fixed = trace.find(
+      (e): e is Extract<TraceEvent, { kind: 'tool_call' }> =>
+        e.kind === 'tool_call' && e.seq > invalid.seq && e.tool === invalid.error.tool,
+    );
+    if (fixed)
+      lines.push(
+        `the model corrected it from that error (event ${fixed.seq}): ${fixed.tool} ${JSON.stringify(fixed.args)}`,
+      );
+  }
+  for (const event of trace) {
+    if (event.kind !== 'escalation') continue;
+    const e = event.escalation;
+    const decided = trace.find(
+      (r): r is Extract<TraceEvent, { kind: 'resolution' }> =>
+        r.kind === 'resolution' && r.accepted && r.resolution.escalationId === e.id,
+    );
+    const call = e.proposedCall ? `${e.proposedCall.tool} ${JSON.stringify(e.proposedCall.args)}` : e.reason;
+    lines.push(
+      `${call} was escalated (${e.kind}, event ${event.seq})` +
+        (decided
+          ? ` and ${decided.resolution.decision === 'approve' ? 'approved' : decided.resolution.decision} by ${decided.resolution.by} (event ${decided.seq})`
+          : ''),
+    );
+    const ran = trace.find(
+      (r): r is Extract<TraceEvent, { kind: 'tool_result' }> =>
+        r.kind === 'tool_result' && r.toolUseId === e.proposedCall?.toolUseId,
+    );
+    if (ran) lines.push(`only then did ${ran.tool} run (event ${ran.seq}): ${JSON.stringify(ran.result)}`);
+  }
+  return lines;
+}
+
+/** The refund the approved call made, read from the store itself (not from the trace): proof it happened once. */
+function readRefund(trace: TraceEvent[], escalation: Escalation | undefined): Refund | undefined {
+  const ran = trace.find(
+    (e): e is Extract<TraceEvent, { kind: 'tool_result' }> =>
+      e.kind === 'tool_result' && e.toolUseId === escalation?.proposedCall?.toolUseId,
+  );
+  const refundId = (ran?.result as { refundId?: unknown } | undefined)?.refundId;
+  if (typeof refundId !== 'number') return undefined;
+  const store = new OpsStore(opsStorePath());
+  try {
+    return store.refunds().find((r) => r.id === refundId);
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,348 @@
+/**
+ * The `durable-agent` CLI as a person runs it: the built `dist/cli/main.js` in a child process, against a real
+ * Temporal dev server started here. Bad input must fail in one line and start nothing; the demo and a
+ * run → escalate → resolve round trip must work end to end.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentClient } from '../client/agent-client';
+import type { TraceEvent } from '../common/trace';
+import { getFreePort, startDevServer, type DevServer } from '../temporal-config/dev-server';
+import { eventsOf, uniqueId } from './helpers/runs';
+
+const ROOT = join(__dirname, '..');
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const DEMO_SCENARIO = join(ROOT, 'examples', 'ops-agent', 'scenarios', 'demo.json');
+
+interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+let server: DevServer;
+let client: AgentClient;
+let scratch: string;
+const taskQueue = uniqueId('cli');
+const children = new Set<ChildProcess>();
+
+/** The environment a person would have: pointed at the test server, no API key, nothing from the host leaking in. */
+function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CI: 'true',
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_NAMESPACE: server.namespace,
+    TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
+    DURABLE_AGENT_TASK_QUEUE: taskQueue,
+    DURABLE_AGENT_DATA_DIR: join(scratch, 'data'),
+    // Anything the CLI would persist (a dev server's database, demo stores) stays in the scratch dir.
+    DURABLE_AGENT_TEMPORAL_DB: join(scratch, 'temporal', 'temporal.sqlite'),
+    ...extra,
+  };
+  for (const key of [
+    'ANTHROPIC_API_KEY',
+    'ANTHROPIC_BASE_URL',
+    'DURABLE_AGENT_MODEL_URL',
+    'DURABLE_AGENT_AGENTS',
+    'DEBUG',
+  ]) {
+    if (!(key in extra)) delete env[key];
+  }
+  return env;
+}
+
+function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: cliEnv(opts.env), cwd: scratch, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        children.delete(child);
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        resolve({ code, stdout, stderr, ms: Date.now() - started });
+      },
+    );
+    children.add(child);
+  });
+}
+
+/** stderr is exactly one line, in the CLI's error form. */
+function expectOneLineError(result: CliResult, includes: string | RegExp): void {
+  expect(result.code).not.toBe(0);
+  const lines = result.stderr.split('\n').filter(Boolean);
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(/^durable-agent: error: /);
+  if (typeof includes === 'string') expect(lines[0]).toContain(includes);
+  else expect(lines[0]).toMatch(includes);
+}
+
+async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (the pretest script does)`);
+  scratch = mkdtempSync(join(tmpdir(), 'durable-agent-cli-'));
+  server = await startDevServer({ headless: true });
+  client = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue });
+}, 120_000);
+
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  await client?.client.connection.close();
+  await server?.stop();
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+}, 30_000);
+
+describe('bad input fails in one line and starts nothing', () => {
+  test('an unknown agent', async () => {
+    const result = await cli(['run', 'nosuch', 'do something', '--correlation-id', 'unknown-agent']);
+    expectOneLineError(result, 'nosuch');
+    expect(result.stdout).toBe('');
+    await expect(client.run('nosuch-unknown-agent')).rejects.toMatchObject({ name: 'RunNotFoundError' });
+    expect(await client.list({ agent: 'nosuch' })).toEqual([]);
+  });
+
+  test('malformed --args JSON, and --args that is not an object', async () => {
+    const malformed = await cli([
+      'resolve',
+      'ops-whatever',
+      '--decision',
+      'edit',
+      '--by',
+      'pat',
+      '--args',
+      '{"orderId": ',
+    ]);
+    expectOneLineError(malformed, '--args is not valid JSON');
+    const array = await cli(['resolve', 'ops-whatever', '--decision', 'edit', '--by', 'pat', '--args', '[1, 2]']);
+    expectOneLineError(array, '--args must be a JSON object');
+  });
+
+  test('a decision that does not exist, and a decision missing what it needs', async () => {
+    const bogus = await cli(['resolve', 'ops-whatever', '--decision', 'bogus', '--by', 'pat']);
+    expect(bogus.code).not.toBe(0);
+    expect(bogus.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bogus.stderr).toContain('bogus');
+    expectOneLineError(await cli(['resolve', 'ops-whatever', '--decision', 'edit', '--by', 'pat']), 'needs --args');
+    expectOneLineError(await cli(['resolve', 'ops-whatever', '--decision', 'approve', '--by', ' ']), '--by');
+  });
+
+  test('a scenario file that does not exist', async () => {
+    const result = await cli([
+      'run',
+      'ops',
+      'hi',
+      '--scenario',
+      'no/such/scenario.json',
+      '--correlation-id',
+      'no-scenario',
+    ]);
+    expectOneLineError(result, 'no/such/scenario.json');
+    await expect(client.run('ops-no-scenario')).rejects.toMatchObject({ name: 'RunNotFoundError' });
+  });
+
+  test.each([['show'], ['trace'], ['resolve']])('an unknown run id: %s', async (command) => {
+    const args =
+      command === 'resolve' ? ['resolve', 'ops-nope', '--decision', 'approve', '--by', 'pat'] : [command, 'ops-nope'];
+    expectOneLineError(await cli(args), 'no run with id "ops-nope"');
+  });
+
+  test('no server reachable', async () => {
+    const closed = await getFreePort();
+    for (const args of [['list'], ['run', 'ops', 'hi']]) {
+      const result = await cli(args, { env: { TEMPORAL_ADDRESS: `127.0.0.1:${closed}` }, timeoutMs: 20_000 });
+      expectOneLineError(result, `cannot reach Temporal at 127.0.0.1:${closed}`);
+      expect(result.ms).toBeLessThan(10_000);
+    }
+  });
+});
+
+describe('demo', () => {
+  test('--json --ephemeral: the wrong date, its correction, the escalated refund, the approval', async () => {
+    const result = await cli(['demo', '--json', '--ephemeral']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as {
+      workflowId: string;
+      runId: string;
+      status: string;
+      uiUrl: string;
+      events: TraceEvent[];
+    };
+    expect(Object.keys(report).sort()).toEqual(['events', 'runId', 'status', 'uiUrl', 'workflowId']);
+    expect(report.status).toBe('completed');
+    expect(report.uiUrl).toMatch(/^http:\/\/.+\/workflows\//);
+    const events = report.events;
+
+    const invalid = eventsOf(events, 'validation_error')[0];
+    expect(invalid?.error.tool).toBe('schedule_callback');
+    expect(invalid?.error.fields?.[0]?.path).toBe('startsAt');
+    const corrected = eventsOf(events, 'tool_call').find((e) => e.tool === 'schedule_callback');
+    expect(corrected && invalid && corrected.seq > invalid.seq).toBe(true);
+    const startsAt = (corrected?.args as { startsAt?: string } | undefined)?.startsAt ?? '';
+    expect(startsAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/);
+    expect(Number.isNaN(Date.parse(startsAt))).toBe(false);
+
+    const escalation = eventsOf(events, 'escalation')[0]?.escalation;
+    expect(escalation).toMatchObject({ kind: 'approval_required', proposedCall: { tool: 'issue_refund' } });
+    const resolution = eventsOf(events, 'resolution')[0];
+    expect(resolution).toMatchObject({
+      accepted: true,
+      resolution: { decision: 'approve', by: 'demo-operator', escalationId: escalation?.id },
+    });
+    const refund = eventsOf(events, 'tool_result').find((e) => e.tool === 'issue_refund');
+    expect(refund && resolution && refund.seq > resolution.seq).toBe(true);
+  });
+
+  test('--ephemeral, for people: the refused date, the approval, the UI link', async () => {
+    const result = await cli(['demo', '--ephemeral']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('got "next Tuesday 3pm"');
+    expect(result.stdout).toContain('2026-12-01T15:00:00Z');
+    expect(result.stdout).toMatch(/approve by demo-operator/);
+    expect(result.stdout).toMatch(/approved by demo-operator/);
+    expect(result.stdout).toMatch(/http:\/\/127\.0\.0\.1:\d+\/namespaces\/default\/workflows\/ops-demo-/);
+    expect(result.stdout).toMatch(/refund #\d+: order ord_1001, 4999 cents/);
+  });
+});
+
+describe('worker, run, list, resolve, show, trace', () => {
+  let worker: ChildProcess;
+  let workerOutput = '';
+
+  beforeAll(async () => {
+    worker = spawn(process.execPath, [CLI, 'worker'], {
+      env: cliEnv(),
+      cwd: scratch,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.add(worker);
+    worker.once('exit', () => children.delete(worker));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker did not start:\n${workerOutput}`)), 60_000);
+      const onData = (chunk: Buffer) => {
+        workerOutput += chunk.toString();
+        if (/worker polling[^]*\n  model .*\n/.test(workerOutput)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      worker.stdout?.on('data', onData);
+      worker.stderr?.on('data', onData);
+      worker.once('exit', (code) => reject(new Error(`worker exited (${code}):\n${workerOutput}`)));
+    });
+  }, 90_000);
+
+  test('says which model it uses, without a key', () => {
+    expect(workerOutput).toMatch(/model +scripted model server in this process at http:\/\/127\.0\.0\.1:\d+/);
+    expect(workerOutput).toContain(`task queue "${taskQueue}"`);
+  });
+
+  test('a run escalates, is listed, resolved, completes, and its trace records the resolution', async () => {
+    const prompt =
+      'Ana (ana@example.com) says her teapot arrived broken. Book a callback next Tuesday 3pm and refund it.';
+    const started = await cli([
+      'run',
+      'ops',
+      prompt,
+      '--scenario',
+      DEMO_SCENARIO,
+      '--wait',
+      '--json',
+      '--correlation-id',
+      uniqueId('e2e'),
+    ]);
+    expect(started.stderr).toBe('');
+    expect(started.code).toBe(0);
+    const run = JSON.parse(started.stdout) as {
+      workflowId: string;
+      status: string;
+      uiUrl: string;
+      escalation: { id: string; kind: string };
+    };
+    expect(run.status).toBe('escalated');
+    expect(run.escalation.kind).toBe('approval_required');
+    expect(run.uiUrl).toContain(encodeURIComponent(run.workflowId));
+
+    // Visibility is eventually consistent: the list may lag the run by a moment.
+    const listed = await eventually(
+      async () =>
+        JSON.parse((await cli(['list', '--status', 'escalated', '--json'])).stdout) as {
+          workflowId: string;
+          escalation?: { id: string };
+        }[],
+      (runs) => runs.some((r) => r.workflowId === run.workflowId),
+    );
+    expect(listed.find((r) => r.workflowId === run.workflowId)?.escalation?.id).toBe(run.escalation.id);
+
+    const resolved = await cli(['resolve', run.workflowId, '--decision', 'approve', '--by', 'pat']);
+    expect(resolved.stderr).toBe('');
+    expect(resolved.code).toBe(0);
+    expect(resolved.stdout).toContain('approve by pat');
+
+    // The same decision sent twice is the same Update, deduplicated by Temporal; another one finds nothing pending.
+    const repeated = await cli([
+      'resolve',
+      run.workflowId,
+      '--decision',
+      'approve',
+      '--by',
+      'pat',
+      '--escalation',
+      run.escalation.id,
+    ]);
+    expect(repeated.code).toBe(0);
+    const late = await cli([
+      'resolve',
+      run.workflowId,
+      '--decision',
+      'reject',
+      '--by',
+      'sam',
+      '--escalation',
+      run.escalation.id,
+    ]);
+    // Either the run is still finishing (the escalation is no longer pending) or it has already completed.
+    expectOneLineError(late, /is not pending|has ended \(status: completed\)/);
+
+    const shown = await eventually(
+      async () =>
+        JSON.parse((await cli(['show', run.workflowId, '--json'])).stdout) as { status: string; text: string | null },
+      (view) => view.status === 'completed',
+    );
+    expect(shown.status).toBe('completed');
+    expect(shown.text).toContain('refunded');
+
+    const traced = await cli(['trace', run.workflowId, '--json']);
+    expect(traced.code).toBe(0);
+    const events = JSON.parse(traced.stdout) as TraceEvent[];
+    expect(Array.isArray(events)).toBe(true);
+    expect(eventsOf(events, 'resolution')[0]).toMatchObject({
+      accepted: true,
+      resolution: { decision: 'approve', by: 'pat' },
+    });
+
+    const timeline = await cli(['trace', run.workflowId]);
+    expect(timeline.stdout).toMatch(
+      /validation_error +schedule_callback invalid_input: startsAt: expected .*, got "next Tuesday 3pm"/,
+    );
+    expect(timeline.stdout).toMatch(/resolution +approve by pat/);
+  });
+
+  test('stops gracefully on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 20_000);
+});
