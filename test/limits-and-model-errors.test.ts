@@ -2,19 +2,15 @@
  * Run limits end in an escalation; the model API's errors are retried or not, as Temporal's policy says.
  */
 import { testAgent, resetExecutions } from './fixtures/test-agent';
-import { startTestEnv, type TestEnv } from './helpers/test-env';
+import { useTestEnv } from './helpers/test-env';
 import { eventsOf, kinds, uniqueId, waitForEscalation } from './helpers/runs';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv('limits');
-}, 120_000);
-afterAll(async () => env?.stop());
+const env = useTestEnv('limits');
 beforeEach(() => resetExecutions());
 
 test('the step limit escalates with the figure; approving grants more steps', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'loop', {
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'loop', {
       scenario: 'step-limit',
       correlationId: uniqueId('steps'),
       options: { limits: { maxSteps: 3 } },
@@ -31,8 +27,8 @@ test('the step limit escalates with the figure; approving grants more steps', as
 });
 
 test('refusing more steps ends the run failed, with the reason', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'loop', {
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'loop', {
       scenario: 'step-limit',
       correlationId: uniqueId('steps-no'),
       options: { limits: { maxSteps: 2 } },
@@ -49,8 +45,8 @@ test('refusing more steps ends the run failed, with the reason', async () => {
 });
 
 test('the token limit escalates too', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'loop', {
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'loop', {
       scenario: 'step-limit',
       correlationId: uniqueId('tokens'),
       options: { limits: { maxTokens: 10 } },
@@ -64,11 +60,11 @@ test('the token limit escalates too', async () => {
 });
 
 test('a 429 is retried after its retry-after, then the step succeeds', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'hello', { scenario: 'model-429', correlationId: uniqueId('429') });
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'hello', { scenario: 'model-429', correlationId: uniqueId('429') });
     const result = await run.result();
     expect(result.status).toBe('completed');
-    const attempts = env.model.requests.filter((r) => r.runKey === run.workflowId);
+    const attempts = env().model.requests.filter((r) => r.runKey === run.workflowId);
     expect(attempts.map((r) => r.status)).toEqual([429, 200]);
     const waited = Date.parse(attempts[1]!.at) - Date.parse(attempts[0]!.at);
     // retry-after: 2 s, honoured through the failure's nextRetryDelay (the default first interval is 1 s).
@@ -77,12 +73,12 @@ test('a 429 is retried after its retry-after, then the step succeeds', async () 
 });
 
 test('a 400 is not retried: the run ends failed, cleanly, with the API\'s message', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'hello', { scenario: 'model-400', correlationId: uniqueId('400') });
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'hello', { scenario: 'model-400', correlationId: uniqueId('400') });
     const result = await run.result();
     expect(result.status).toBe('failed');
     expect(result.text).toContain('messages: roles must alternate');
-    expect(env.model.requests.filter((r) => r.runKey === run.workflowId)).toHaveLength(1);
+    expect(env().model.requests.filter((r) => r.runKey === run.workflowId)).toHaveLength(1);
     expect(eventsOf(result.trace, 'failure')[0]).toMatchObject({ errorType: 'ModelBadRequest' });
     expect((await run.handle.describe()).status.name).toBe('FAILED');
   });

@@ -3,24 +3,20 @@
  */
 import { ResolutionRejectedError } from '../client/agent-client';
 import { testAgent, executions, resetExecutions } from './fixtures/test-agent';
-import { startTestEnv, type TestEnv } from './helpers/test-env';
+import { useTestEnv } from './helpers/test-env';
 import { eventsOf, kinds, scheduledActivities, uniqueId, waitForEscalation } from './helpers/runs';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv('resolutions');
-}, 120_000);
-afterAll(async () => env?.stop());
+const env = useTestEnv('resolutions');
 beforeEach(() => resetExecutions());
 
 async function startApproval(prefix: string) {
-  const run = await env.client.start('tester', 'pay acme', { scenario: 'approval', correlationId: uniqueId(prefix) });
+  const run = await env().client.start('tester', 'pay acme', { scenario: 'approval', correlationId: uniqueId(prefix) });
   const escalation = await waitForEscalation(run);
   return { run, escalation };
 }
 
 test('an irreversible call waits for approval and runs once, with the approver recorded', async () => {
-  await env.withWorker([testAgent], async () => {
+  await env().withWorker([testAgent], async () => {
     const { run, escalation } = await startApproval('approve');
     expect(escalation).toMatchObject({
       kind: 'approval_required',
@@ -42,20 +38,20 @@ test('an irreversible call waits for approval and runs once, with the approver r
 });
 
 test('reject: the call is not executed and the model is told who rejected it', async () => {
-  await env.withWorker([testAgent], async () => {
+  await env().withWorker([testAgent], async () => {
     const { run, escalation } = await startApproval('reject');
     await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat', text: 'wrong vendor' });
     const result = await run.result();
     expect(result.status).toBe('completed');
     expect(executions.wire_money).toBeUndefined();
     expect(await scheduledActivities(run)).not.toContain('tool.wire_money');
-    const secondRequest = env.model.requests.filter((r) => r.runKey === run.workflowId && r.turn === 1).at(-1);
+    const secondRequest = env().model.requests.filter((r) => r.runKey === run.workflowId && r.turn === 1).at(-1);
     expect(JSON.stringify(secondRequest?.body)).toContain('rejected this call; it was not executed. Reason: wrong vendor');
   });
 });
 
 test('edit: corrected arguments are validated again and run instead of the proposal', async () => {
-  await env.withWorker([testAgent], async () => {
+  await env().withWorker([testAgent], async () => {
     const { run, escalation } = await startApproval('edit');
     // A malformed edit is refused with the field error; the escalation stays pending.
     await expect(
@@ -72,19 +68,19 @@ test('edit: corrected arguments are validated again and run instead of the propo
 });
 
 test('answer: the call is not executed and the text reaches the model', async () => {
-  await env.withWorker([testAgent], async () => {
+  await env().withWorker([testAgent], async () => {
     const { run, escalation } = await startApproval('answer');
     await run.resolve({ escalationId: escalation.id, decision: 'answer', by: 'pat', text: 'Pay it next week instead.' });
     const result = await run.result();
     expect(result.status).toBe('completed');
     expect(executions.wire_money).toBeUndefined();
-    const secondRequest = env.model.requests.filter((r) => r.runKey === run.workflowId && r.turn === 1).at(-1);
+    const secondRequest = env().model.requests.filter((r) => r.runKey === run.workflowId && r.turn === 1).at(-1);
     expect(JSON.stringify(secondRequest?.body)).toContain('pat answered: Pay it next week instead.');
   });
 });
 
 test('abort: the run ends cancelled, nothing executed, and the trace says who aborted', async () => {
-  await env.withWorker([testAgent], async () => {
+  await env().withWorker([testAgent], async () => {
     const { run, escalation } = await startApproval('abort');
     await run.resolve({ escalationId: escalation.id, decision: 'abort', by: 'pat', text: 'suspicious' });
     const result = await run.result();
@@ -96,7 +92,7 @@ test('abort: the run ends cancelled, nothing executed, and the trace says who ab
 });
 
 test('malformed and stale resolutions are rejected at once, and a duplicate is harmless', async () => {
-  await env.withWorker([testAgent], async () => {
+  await env().withWorker([testAgent], async () => {
     const { run, escalation } = await startApproval('stale');
     const reject = (r: Parameters<typeof run.resolve>[0]) => expect(run.resolve(r)).rejects.toThrow(ResolutionRejectedError);
     await reject({ escalationId: escalation.id, decision: 'approve', by: '' });
@@ -121,7 +117,7 @@ test('malformed and stale resolutions are rejected at once, and a duplicate is h
 });
 
 test('the Signal resolves like the Update; a bad signal is recorded as not accepted', async () => {
-  await env.withWorker([testAgent], async () => {
+  await env().withWorker([testAgent], async () => {
     const { run, escalation } = await startApproval('signal');
     await run.resolveBySignal({ escalationId: 'wrong', decision: 'approve', by: 'pat' });
     await run.resolveBySignal({ escalationId: escalation.id, decision: 'approve', by: 'sam' });
@@ -136,8 +132,8 @@ test('the Signal resolves like the Update; a bad signal is recorded as not accep
 });
 
 test('an escalation nobody answers ends the run as timed out, with no action taken', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'pay acme', {
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'pay acme', {
       scenario: 'approval',
       correlationId: uniqueId('timeout'),
       options: { escalationTimeoutMs: 1500 },

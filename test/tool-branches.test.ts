@@ -2,19 +2,15 @@
  * What a tool can do wrong: return malformed output, fail transiently, refuse for good.
  */
 import { testAgent, executions, resetExecutions } from './fixtures/test-agent';
-import { startTestEnv, type TestEnv } from './helpers/test-env';
+import { useTestEnv } from './helpers/test-env';
 import { eventsOf, scheduledActivities, uniqueId, waitForEscalation } from './helpers/runs';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv('tools');
-}, 120_000);
-afterAll(async () => env?.stop());
+const env = useTestEnv('tools');
 beforeEach(() => resetExecutions());
 
 test('malformed tool output is a failed call, never passed on to the model', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'count', { scenario: 'bad-output', correlationId: uniqueId('output') });
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'count', { scenario: 'bad-output', correlationId: uniqueId('output') });
     const result = await run.result();
     expect(result.status).toBe('completed');
     const [toolError] = eventsOf(result.trace, 'tool_error');
@@ -28,8 +24,8 @@ test('malformed tool output is a failed call, never passed on to the model', asy
 });
 
 test('a transient tool failure is retried by Temporal, and the model sees only the success', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'try', { scenario: 'tool-retryable', correlationId: uniqueId('flaky') });
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'try', { scenario: 'tool-retryable', correlationId: uniqueId('flaky') });
     const result = await run.result();
     expect(result.status).toBe('completed');
     expect(eventsOf(result.trace, 'tool_result')[0]?.result).toEqual({ ok: true, attempts: 3 });
@@ -44,8 +40,8 @@ test('a transient tool failure is retried by Temporal, and the model sees only t
 });
 
 test('a tool that refuses for good goes back to the model; refusing again escalates', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'try', { scenario: 'tool-nonretryable', correlationId: uniqueId('refuse') });
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'try', { scenario: 'tool-nonretryable', correlationId: uniqueId('refuse') });
     const escalation = await waitForEscalation(run);
     expect(escalation.kind).toBe('invalid_tool_calls');
     expect(escalation.errors?.[0]).toMatchObject({ code: 'tool_failed', tool: 'refuses' });

@@ -3,19 +3,15 @@
  * Anthropic SDK talking to the scripted model.
  */
 import { testAgent, executions, resetExecutions } from './fixtures/test-agent';
-import { startTestEnv, type TestEnv } from './helpers/test-env';
+import { useTestEnv } from './helpers/test-env';
 import { eventsOf, kinds, scheduledActivities, uniqueId, waitForEscalation } from './helpers/runs';
 
-let env: TestEnv;
-beforeAll(async () => {
-  env = await startTestEnv('validation');
-}, 120_000);
-afterAll(async () => env?.stop());
+const env = useTestEnv('validation');
 beforeEach(() => resetExecutions());
 
 test('happy path: a valid call runs once and the run completes with a full trace', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'say hi', { scenario: 'happy', correlationId: uniqueId('happy') });
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'say hi', { scenario: 'happy', correlationId: uniqueId('happy') });
     const result = await run.result();
     expect(result.status).toBe('completed');
     expect(result.text).toBe('The tool said hi.');
@@ -34,8 +30,8 @@ test('happy path: a valid call runs once and the run completes with a full trace
 });
 
 test('a call that fails its schema is never executed; the model gets the field-level error and corrects it', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'book it', { scenario: 'corrective-success', correlationId: uniqueId('fix') });
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'book it', { scenario: 'corrective-success', correlationId: uniqueId('fix') });
     const result = await run.result();
     expect(result.status).toBe('completed');
     const [invalid] = eventsOf(result.trace, 'validation_error');
@@ -51,8 +47,8 @@ test('a call that fails its schema is never executed; the model gets the field-l
 });
 
 test('two failures in a row escalate instead of looping, with the offending calls and errors', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'book it', { scenario: 'two-failures', correlationId: uniqueId('twice') });
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'book it', { scenario: 'two-failures', correlationId: uniqueId('twice') });
     const escalation = await waitForEscalation(run);
     expect(escalation.kind).toBe('invalid_tool_calls');
     expect(escalation.errors?.map((e) => e.fields?.map((f) => f.path))).toEqual([['startsAt']]);
@@ -70,8 +66,8 @@ test('two failures in a row escalate instead of looping, with the offending call
 });
 
 test('an unknown tool is refused, never dispatched, and the model is told which tools exist', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'clean up', { scenario: 'unknown-tool', correlationId: uniqueId('unknown') });
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'clean up', { scenario: 'unknown-tool', correlationId: uniqueId('unknown') });
     const result = await run.result();
     expect(result.status).toBe('completed');
     expect(eventsOf(result.trace, 'validation_error')[0]?.error.code).toBe('unknown_tool');
@@ -82,8 +78,8 @@ test('an unknown tool is refused, never dispatched, and the model is told which 
 });
 
 test('after the escalation, a person can edit the failed call: the corrected arguments run instead', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'book it', { scenario: 'two-failures', correlationId: uniqueId('edit') });
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'book it', { scenario: 'two-failures', correlationId: uniqueId('edit') });
     const escalation = await waitForEscalation(run);
     expect(escalation.allowedDecisions).toContain('edit');
     expect(escalation.allowedDecisions).not.toContain('approve');
@@ -91,14 +87,14 @@ test('after the escalation, a person can edit the failed call: the corrected arg
     const result = await run.result();
     expect(result.status).toBe('completed');
     expect(executions.book_slot).toEqual([expect.objectContaining({ args: { startsAt: '2026-12-02T09:00:00Z', minutes: 30 } })]);
-    const lastRequest = env.model.requests.filter((r) => r.runKey === run.workflowId).at(-1);
+    const lastRequest = env().model.requests.filter((r) => r.runKey === run.workflowId).at(-1);
     expect(JSON.stringify(lastRequest?.body)).toContain('\\"booked\\":true');
   });
 });
 
 test('the corrective budget is configurable: with none, the first failure escalates', async () => {
-  await env.withWorker([testAgent], async () => {
-    const run = await env.client.start('tester', 'book it', {
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'book it', {
       scenario: 'corrective-success',
       correlationId: uniqueId('no-retry'),
       options: { correctiveRetries: 0 },

@@ -70,3 +70,19 @@ export async function startTestEnv(name: string): Promise<TestEnv> {
 export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'durable-agent-data-'));
 }
+
+/**
+ * The per-file setup every workflow test shares: one environment for the file, stopped after it.
+ * Returns a getter, since the environment exists only once `beforeAll` has run.
+ */
+export function useTestEnv(name: string): () => TestEnv {
+  let env: TestEnv | undefined;
+  beforeAll(async () => {
+    env = await startTestEnv(name);
+  }, 120_000);
+  afterAll(async () => env?.stop());
+  return () => {
+    if (!env) throw new Error('the test environment did not start (see beforeAll)');
+    return env;
+  };
+}

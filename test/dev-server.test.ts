@@ -1,0 +1,223 @@
+/**
+ * Real Temporal dev servers: start on free ports, registered search attributes, persistence to a SQLite file,
+ * detached start/stop via pid file; and the CLI provisioning routes.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { SEARCH_ATTRIBUTE_REGISTRATION } from '../common/search-attributes';
+import {
+  isServerReachable,
+  readDetachedServer,
+  serverArgs,
+  startDevServer,
+  stopDetachedServer,
+  type DevServer,
+} from '../temporal-config/dev-server';
+import { provisionTemporalCli, resolveTemporalCliPathSync } from '../temporal-config/provision-cli';
+import { INDEXED_VALUE_TYPE, SEARCH_ATTRIBUTES, TEMPORAL_CLI_VERSION } from '../temporal-config/settings';
+
+jest.setTimeout(180_000);
+
+let cliPath: string;
+let tmp: string;
+
+beforeAll(async () => {
+  // Normally a warm-cache no-op (globalSetup provisions first); makes this file runnable on its own.
+  cliPath = (await provisionTemporalCli()).path;
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dev-server-test-'));
+});
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Resolves true if something accepts TCP connections on host:port. */
+function portOpen(address: string): Promise<boolean> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port: Number(port) });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** Status of a GET, on a fresh connection (fetch's keep-alive socket would hold jest open after the tests). */
+function httpStatus(url: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    http
+      .get(url, { agent: false }, (res) => (res.resume(), resolve(res.statusCode)))
+      .once('error', () => resolve(undefined));
+  });
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('settings', () => {
+  test('search attributes agree with the ones workflows upsert (common/search-attributes.ts)', () => {
+    expect(SEARCH_ATTRIBUTES).toEqual(SEARCH_ATTRIBUTE_REGISTRATION);
+  });
+
+  test('server args register every attribute, and pass SQLite pragmas only with a db file', () => {
+    const inMemory = serverArgs({ ip: '127.0.0.1', port: 1234, namespace: 'default' });
+    expect(inMemory).toContain('--headless');
+    expect(inMemory).not.toContain('--sqlite-pragma');
+    expect(inMemory).not.toContain('--namespace');
+    const attrs = inMemory.filter((_, i) => inMemory[i - 1] === '--search-attribute');
+    expect(attrs.sort()).toEqual(['AgentName=Keyword', 'AgentStatus=Keyword', 'CorrelationId=Keyword', 'EscalationPending=Bool']);
+
+    const onFile = serverArgs({ ip: '127.0.0.1', port: 1234, uiPort: 1235, dbFilename: '/x/t.sqlite', namespace: 'ns' });
+    expect(onFile.join(' ')).toContain('--db-filename /x/t.sqlite');
+    expect(onFile.join(' ')).toContain('--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal');
+    expect(onFile.join(' ')).toContain('--ui-port 1235');
+    expect(onFile.join(' ')).toContain('--namespace ns');
+  });
+});
+
+describe('in-memory dev server on free ports', () => {
+  let server: DevServer | undefined;
+  afterEach(async () => server?.stop());
+
+  test('serves the namespace with the search attributes registered, and stop() closes the port', async () => {
+    server = await startDevServer({ cliPath });
+    expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(server.address).not.toBe('127.0.0.1:7233'); // a free port, not the default one
+
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const ns = await connection.workflowService.describeNamespace({ namespace: server.namespace });
+      expect(ns.namespaceInfo?.name).toBe('default');
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      expect(customAttributes).toMatchObject({
+        AgentName: INDEXED_VALUE_TYPE.Keyword,
+        AgentStatus: INDEXED_VALUE_TYPE.Keyword,
+        CorrelationId: INDEXED_VALUE_TYPE.Keyword,
+        EscalationPending: INDEXED_VALUE_TYPE.Bool,
+      });
+    } finally {
+      await connection.close();
+    }
+    expect(await isServerReachable(server.address, 'default')).toBe(true);
+    expect(await isServerReachable(server.address, 'no-such-namespace')).toBe(false);
+
+    // The UI is served on its own free port.
+    expect(server.uiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await httpStatus(server.uiUrl as string)).toBe(200);
+
+    const { address, pid } = server;
+    await server.stop();
+    server = undefined;
+    expect(pidAlive(pid)).toBe(false);
+    expect(await portOpen(address)).toBe(false);
+    expect(await isServerReachable(address, 'default', 500)).toBe(false);
+  });
+
+  test('a port already in use fails fast with the server output in the error', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      await expect(startDevServer({ cliPath, port, headless: true, readyTimeoutMs: 30_000 })).rejects.toThrow(
+        /exited \(code 1.*\n[\s\S]*can't set frontend port/,
+      );
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('detached dev server on a SQLite file', () => {
+  test('persists workflows across a restart, and stopDetachedServer stops it via the pid file', async () => {
+    const db = path.join(tmp, 'state', 'temporal.sqlite'); // parent dir does not exist yet: startDevServer makes it
+    const first = await startDevServer({ cliPath, dbFilename: db, headless: true, detached: true });
+    const pidFile = `${db}.pid`;
+    expect(first.pidFile).toBe(pidFile);
+    expect(await readDetachedServer(pidFile)).toMatchObject({ pid: first.pid, address: first.address });
+    // journal_mode=wal took effect: SQLite keeps a -wal file beside the database while it is open.
+    expect(fs.existsSync(`${db}-wal`)).toBe(true);
+
+    // A second server on the same file is refused while the first runs.
+    await expect(startDevServer({ cliPath, dbFilename: db, headless: true, detached: true })).rejects.toThrow(
+      /already uses/,
+    );
+
+    const workflowId = `persist-${Date.now()}`;
+    let connection = await Connection.connect({ address: first.address });
+    try {
+      // No worker: the execution just stays open, which is all persistence needs.
+      await new Client({ connection }).workflow.start('neverRuns', {
+        taskQueue: 'nobody-polls',
+        workflowId,
+        searchAttributes: { AgentName: ['triage'] },
+      });
+    } finally {
+      await connection.close();
+    }
+
+    expect(await stopDetachedServer(pidFile)).toBe(true);
+    expect(fs.existsSync(pidFile)).toBe(false);
+    expect(pidAlive(first.pid)).toBe(false);
+    expect(await portOpen(first.address)).toBe(false);
+    expect(await stopDetachedServer(pidFile)).toBe(false); // nothing left to stop
+
+    const second = await startDevServer({ cliPath, dbFilename: db, headless: true, detached: true });
+    try {
+      connection = await Connection.connect({ address: second.address });
+      try {
+        const description = await new Client({ connection }).workflow.getHandle(workflowId).describe();
+        expect(description.status.name).toBe('RUNNING');
+        expect(description.searchAttributes).toMatchObject({ AgentName: ['triage'] });
+      } finally {
+        await connection.close();
+      }
+    } finally {
+      await second.stop();
+    }
+    expect(fs.existsSync(pidFile)).toBe(false);
+    expect(pidAlive(second.pid)).toBe(false);
+  });
+});
+
+describe('provisioning the temporal CLI', () => {
+  const baseEnv = { ...process.env };
+  delete baseEnv.TEMPORAL_CLI_PATH;
+
+  test('a TEMPORAL_CLI_PATH that does not execute is reported as failed and the next route is used', async () => {
+    const notExecutable = path.join(tmp, 'temporal');
+    fs.writeFileSync(notExecutable, '#!/bin/sh\necho temporal version 9.9.9\n', { mode: 0o644 });
+    const lines: string[] = [];
+    const result = await provisionTemporalCli({
+      env: { ...baseEnv, TEMPORAL_CLI_PATH: notExecutable },
+      log: (line) => lines.push(line),
+    });
+    expect(result.attempts[0]).toMatchObject({ route: 'env', outcome: 'failed' });
+    expect(result.attempts[0]?.detail).toMatch(/EACCES/);
+    expect(result.route).not.toBe('env');
+    expect(result.path).not.toBe(notExecutable);
+    expect(lines[0]).toMatch(/route env: failed/);
+    // The sync resolver skips it too, rather than handing out a path that cannot run.
+    expect(resolveTemporalCliPathSync({ ...baseEnv, TEMPORAL_CLI_PATH: notExecutable })).not.toBe(notExecutable);
+  });
+
+  test('TEMPORAL_CLI_PATH pointing at a real binary is taken as route env', async () => {
+    const result = await provisionTemporalCli({ env: { ...baseEnv, TEMPORAL_CLI_PATH: cliPath } });
+    expect(result.route).toBe('env');
+    expect(result.path).toBe(cliPath);
+    expect(result.attempts).toHaveLength(1);
+  });
+
+  test('a warm cache provisions the pinned version in well under a second', async () => {
+    const result = await provisionTemporalCli({ env: baseEnv });
+    expect(['path', 'cache']).toContain(result.route);
+    if (result.route === 'cache') expect(result.version).toBe(TEMPORAL_CLI_VERSION);
+    expect(result.seconds).toBeLessThan(1);
+  });
+});
