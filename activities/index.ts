@@ -5,7 +5,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentRegistry } from '../agents/registry';
 import type { AgentSpec } from '../common/run';
-import type { CheckToolArgsInput, ModelCallInput, ModelCallResult, ProposedToolCall, ToolActivityInput } from '../common/model';
+import type { CallCheck, CheckToolArgsInput, ModelCallInput, ModelCallResult, ToolActivityInput } from '../common/model';
 import { createModelCall } from './model-call';
 import { createToolActivity } from './tool-call';
 import { toolActivityName, UNKNOWN_AGENT } from '../common/failures';
@@ -20,7 +20,7 @@ export interface ActivityDeps {
 /** The statically named activities, as the workflow sees them (it imports this type only). */
 export interface AgentActivities {
   'agent.describe'(agent: string): Promise<AgentSpec>;
-  'agent.checkToolArgs'(input: CheckToolArgsInput): Promise<ProposedToolCall['check']>;
+  'agent.checkToolArgs'(input: CheckToolArgsInput): Promise<CallCheck>;
   'model.call'(input: ModelCallInput): Promise<ModelCallResult>;
 }
 
@@ -31,7 +31,7 @@ export function createActivities(deps: ActivityDeps): Record<string, (...args: n
   const named: AgentActivities = {
     'agent.describe': (agent) => knownAgent(() => deps.registry.spec(agent)),
     'agent.checkToolArgs': ({ agent, tool, toolUseId, args }) =>
-      knownAgent(() => deps.registry.checkCall(agent, toolUseId, tool, args)),
+      knownAgent(() => deps.registry.checkCall(agent, toolUseId, tool, args, 'person')),
     'model.call': createModelCall(deps),
   };
   const tools: Record<string, ToolActivity> = {};

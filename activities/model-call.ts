@@ -40,7 +40,7 @@ export function createModelCall(deps: ModelDeps) {
           max_tokens: agent.maxTokens ?? 4096,
           system: agent.system,
           messages: input.messages as Anthropic.MessageParam[],
-          tools: deps.registry.modelTools(agent.name),
+          tools: deps.registry.modelTools(agent.name, input.scope),
         },
         {
           signal: ctx.cancellationSignal,

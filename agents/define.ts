@@ -22,6 +22,15 @@ export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
   maximumAttempts?: number;
   /** Start-to-close timeout of one attempt, ms. Default 30 s. */
   timeoutMs?: number;
+  /** People who may approve this tool's escalated calls (overrides the agent's list). */
+  approvers?: string[];
+  /** Calls stating a lower confidence are escalated instead of executed (overrides the agent's threshold). */
+  minConfidence?: number;
+  /**
+   * Tightens the policy for one call: return why it needs a person's approval (for example an amount above a
+   * limit), or nothing. It can only add approval; it cannot let an irreversible call run unapproved.
+   */
+  requiresApproval?: (args: z.output<I>) => string | undefined;
 }
 
 /**
@@ -42,6 +51,14 @@ export function defineTool<I extends z.ZodType, O extends z.ZodType = z.ZodType>
   if (!/^[a-zA-Z0-9_-]{1,64}$/.test(tool.name)) {
     throw new Error(`tool name "${tool.name}" must match ^[a-zA-Z0-9_-]{1,64}$ (the Messages API's rule)`);
   }
+  if (!(tool.input instanceof z.ZodObject)) throw new Error(`tool "${tool.name}": the input schema must be a z.object(...)`);
+  if (acts(tool)) {
+    for (const field of Object.keys(CONFIDENCE_FIELDS)) {
+      if (field in tool.input.shape) {
+        throw new Error(`tool "${tool.name}": "${field}" is added by durable-agent to tools that act; rename the tool's field`);
+      }
+    }
+  }
   return tool;
 }
 
@@ -61,10 +78,35 @@ export interface AgentDefinition {
   escalationTimeoutMs?: number;
   /** max_tokens for each model call. Default 4096. */
   maxTokens?: number;
+  /** People who may resolve this agent's escalations. Absent: anyone who names themselves. */
+  approvers?: string[];
+  /** Calls that act, stating a confidence below this, are escalated. Default 0.5. */
+  minConfidence?: number;
+}
+
+/**
+ * Fields the framework adds to the input schema of every tool that acts (write, irreversible), so no tool author
+ * has to: the model states how sure it is and why. They are checked, recorded, and stripped before `run`.
+ */
+export const CONFIDENCE_FIELDS = {
+  confidence: z.number().min(0).max(1).describe('How sure you are that this action is right, from 0 to 1'),
+  rationale: z.string().min(1).describe('Why this action is right, in one or two sentences, for the person who reviews it'),
+};
+
+/** True for tools whose calls change the world: they carry confidence and rationale. */
+export function acts(tool: Pick<ToolDefinition, 'effect'>): boolean {
+  return tool.effect !== 'read';
+}
+
+/** The schema the model's arguments are checked against: the tool's own, plus the confidence fields when it acts. */
+export function modelFacingInput(tool: ToolDefinition): z.ZodType {
+  if (!acts(tool)) return tool.input;
+  return (tool.input as unknown as z.ZodObject).extend(CONFIDENCE_FIELDS);
 }
 
 export const DEFAULT_LIMITS: RunLimits = { maxSteps: 25, maxTokens: 200_000 };
 export const DEFAULT_ESCALATION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
 
 /**
  * Defines an agent.
@@ -89,7 +131,7 @@ export function defineAgent(agent: AgentDefinition): AgentDefinition {
 
 /** The JSON Schema the model sees, derived from the zod input schema (never written by hand). */
 export function toolInputJsonSchema(tool: ToolDefinition): { type: 'object'; [key: string]: unknown } {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(tool.input, { io: 'input' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(modelFacingInput(tool), { io: 'input' }) as Record<string, unknown>;
   if (schema.type !== 'object') throw new Error(`tool "${tool.name}": the input schema must be a z.object(...)`);
   return { ...schema, type: 'object' };
 }

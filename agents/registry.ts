@@ -4,10 +4,13 @@
  */
 import type { AgentSpec } from '../common/run';
 import type { ToolCallError } from '../common/trace';
-import type { ProposedToolCall } from '../common/model';
+import type { CallCheck } from '../common/model';
 import {
+  acts,
   DEFAULT_ESCALATION_TIMEOUT_MS,
   DEFAULT_LIMITS,
+  DEFAULT_MIN_CONFIDENCE,
+  modelFacingInput,
   toolInputJsonSchema,
   type AgentDefinition,
   type ToolDefinition,
@@ -61,12 +64,16 @@ export class AgentRegistry {
     return {
       name: agent.name,
       model: process.env.DURABLE_AGENT_MODEL || agent.model,
+      approvers: agent.approvers ?? [],
+      minConfidence: agent.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
       limits: { ...DEFAULT_LIMITS, ...agent.limits },
       correctiveRetries: agent.correctiveRetries ?? 1,
       escalationTimeoutMs: agent.escalationTimeoutMs ?? DEFAULT_ESCALATION_TIMEOUT_MS,
       tools: agent.tools.map((tool) => ({
         name: tool.name,
         effect: tool.effect,
+        ...(tool.approvers ? { approvers: tool.approvers } : {}),
+        ...(tool.minConfidence !== undefined ? { minConfidence: tool.minConfidence } : {}),
         startToCloseTimeoutMs: tool.timeoutMs ?? 30_000,
         maximumAttempts: tool.maximumAttempts ?? 3,
       })),
@@ -74,16 +81,20 @@ export class AgentRegistry {
   }
 
   /** The `tools` parameter of a Messages API request. */
-  modelTools(name: string): { name: string; description: string; input_schema: ReturnType<typeof toolInputJsonSchema> }[] {
-    return this.get(name).tools.map((tool) => ({
+  modelTools(name: string, scope?: string[]): { name: string; description: string; input_schema: ReturnType<typeof toolInputJsonSchema> }[] {
+    const tools = this.get(name).tools.filter((tool) => !scope || scope.includes(tool.name));
+    return tools.map((tool) => ({
       name: tool.name,
       description: tool.description,
       input_schema: toolInputJsonSchema(tool),
     }));
   }
 
-  /** Validates a proposed call before anything may dispatch it: unknown tools and schema failures are refused. */
-  checkCall(agentName: string, toolUseId: string, toolName: string, input: unknown): ProposedToolCall['check'] {
+  /**
+   * Validates a proposed call before anything may dispatch it: unknown tools and schema failures are refused.
+   * `by: 'person'` checks a person's edit against the tool's own schema (no confidence fields).
+   */
+  checkCall(agentName: string, toolUseId: string, toolName: string, input: unknown, by: 'model' | 'person' = 'model'): CallCheck {
     const agent = this.get(agentName);
     const tool = agent.tools.find((t) => t.name === toolName);
     if (!tool) {
@@ -95,21 +106,43 @@ export class AgentRegistry {
         message: `There is no tool named "${toolName}". Nothing was executed. Available tools: ${known}.`,
       });
     }
-    const outcome = validateAgainst(tool.input, input);
-    // The raw arguments travel on: the tool activity parses them again (defence in depth, and zod transforms stay on the worker).
-    if (outcome.ok) return { ok: true, args: input as Record<string, unknown> };
-    return fail({
-      tool: toolName,
-      toolUseId,
-      code: 'invalid_input',
-      fields: outcome.fields,
-      message:
-        `The arguments for "${toolName}" do not match its input schema, so it was not executed:\n` +
-        `${formatFieldErrors(outcome.fields)}\nFix these fields and call the tool again.`,
-    });
+    const schema = by === 'model' ? modelFacingInput(tool) : tool.input;
+    const outcome = validateAgainst(schema, input);
+    if (!outcome.ok) {
+      return fail({
+        tool: toolName,
+        toolUseId,
+        code: 'invalid_input',
+        fields: outcome.fields,
+        message:
+          `The arguments for "${toolName}" do not match its input schema, so it was not executed:\n` +
+          `${formatFieldErrors(outcome.fields)}\nFix these fields and call the tool again.`,
+      });
+    }
+    // The raw arguments travel on: the tool activity parses them again (defence in depth, and zod transforms stay
+    // on the worker). Confidence and rationale are the framework's, not the tool's: split them off.
+    const { confidence, rationale, ...args } = input as Record<string, unknown>;
+    const own = by === 'model' && acts(tool) ? args : (input as Record<string, unknown>);
+    const tightenedBy = approvalRule(tool, validateAgainst(tool.input, own));
+    return {
+      ok: true,
+      args: own,
+      ...(by === 'model' && acts(tool) ? { confidence: confidence as number, rationale: rationale as string } : {}),
+      ...(tightenedBy ? { tightenedBy } : {}),
+    };
   }
 }
 
-function fail(error: ToolCallError): ProposedToolCall['check'] {
+/** A tool's own approval rule; a rule that throws asks for approval rather than letting the call through. */
+function approvalRule(tool: ToolDefinition, parsed: ReturnType<typeof validateAgainst>): string | undefined {
+  if (!tool.requiresApproval || !parsed.ok) return undefined;
+  try {
+    return tool.requiresApproval(parsed.value) || undefined;
+  } catch (err) {
+    return `the approval rule of "${tool.name}" failed (${err instanceof Error ? err.message : String(err)})`;
+  }
+}
+
+function fail(error: ToolCallError): CallCheck {
   return { ok: false, error };
 }

@@ -150,6 +150,7 @@ export class AgentRun {
     if (!closed) return this.handle.query(statusQuery);
     return {
       status: closed.status,
+      mode: closed.mode,
       agent: closed.agent,
       correlationId: closed.correlationId,
       step: closed.steps,

@@ -13,7 +13,11 @@ export type EscalationKind =
   /** The model failed its corrective attempt(s): the offending calls and errors are attached. */
   | 'invalid_tool_calls'
   /** A run limit (steps or tokens) was reached. */
-  | 'limit_reached';
+  | 'limit_reached'
+  /** A call that acts stated a confidence below the threshold: its rationale goes to a person. */
+  | 'low_confidence'
+  /** An advise-mode run recommends an action: a person may approve it, and it then runs. */
+  | 'recommendation';
 
 /**
  * Which decisions make sense for which kind. `approve` on a call that was never valid, or `edit` on a limit,
@@ -23,6 +27,8 @@ export const ALLOWED_DECISIONS: Record<EscalationKind, readonly Decision[]> = {
   approval_required: ['approve', 'reject', 'edit', 'answer', 'abort'],
   invalid_tool_calls: ['reject', 'edit', 'answer', 'abort'],
   limit_reached: ['approve', 'reject', 'answer', 'abort'],
+  low_confidence: ['approve', 'reject', 'edit', 'answer', 'abort'],
+  recommendation: ['approve', 'reject', 'edit', 'abort'],
 };
 
 /** The tool call an escalation is about: what the model proposed, and why. */
@@ -32,6 +38,9 @@ export interface ProposedCall {
   args: unknown;
   /** The model's text before the call. */
   reasoning: string;
+  /** For tools that act: the model's stated confidence (0 to 1) and rationale. */
+  confidence?: number;
+  rationale?: string;
 }
 
 export interface Escalation {
@@ -47,6 +56,8 @@ export interface Escalation {
   proposedCall?: ProposedCall;
   errors?: ToolCallError[];
   allowedDecisions: readonly Decision[];
+  /** Who may resolve it; empty means anyone who names themselves. */
+  approvers: string[];
 }
 
 export interface Resolution {

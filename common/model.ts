@@ -38,6 +38,8 @@ export interface ModelCallInput {
   workflowId: string;
   step: number;
   scenario?: string;
+  /** The run's scope: only these tools are offered to the model (the workflow refuses the others anyway). */
+  scope?: string[];
 }
 
 /**
@@ -49,8 +51,21 @@ export interface ProposedToolCall {
   toolUseId: string;
   name: string;
   input: unknown;
-  check: { ok: true; args: Record<string, unknown> } | { ok: false; error: ToolCallError };
+  check: CallCheck;
 }
+
+/** The verdict on a call's arguments. For tools that act, the model's confidence and rationale are split off. */
+export type CallCheck =
+  | {
+      ok: true;
+      /** The tool's own arguments (without confidence and rationale). */
+      args: Record<string, unknown>;
+      confidence?: number;
+      rationale?: string;
+      /** Why an agent or tool rule asks a person to approve this call, if one does. */
+      tightenedBy?: string;
+    }
+  | { ok: false; error: ToolCallError };
 
 export interface ModelCallResult {
   model: string;
@@ -80,6 +95,7 @@ export interface ToolActivityInput {
   context: ToolCallContext;
 }
 
+/** A person's edited arguments, checked against the tool's own schema (people state no confidence). */
 export interface CheckToolArgsInput {
   agent: string;
   tool: string;

@@ -3,6 +3,7 @@
  * Everything here is plain JSON, so it survives Temporal's payload conversion unchanged.
  */
 import type { Escalation } from './escalation';
+import type { AuthorityMode } from './policy';
 import type { TokenUsage, TraceEvent } from './trace';
 
 export const RUN_STATUSES = ['running', 'escalated', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
@@ -18,6 +19,12 @@ export interface RunLimits {
 }
 
 export interface RunOptions {
+  /** `act` (default): tools run per the policy table. `advise`: writes and irreversible calls are only recommended. */
+  mode?: AuthorityMode;
+  /** The tools this run may use: a subset of the agent's. A call outside it is refused, never executed. */
+  scope?: string[];
+  /** Calls that act (write, irreversible) with a stated confidence below this are escalated. Overrides the agent's. */
+  minConfidence?: number;
   /** Corrective attempts the model gets after a failed tool call before the run escalates. Default 1. */
   correctiveRetries?: number;
   /** How long an escalation waits for a person, in milliseconds, before the run ends as timed out. */
@@ -40,6 +47,9 @@ export interface AgentRunInput {
 export interface AgentSpec {
   name: string;
   model: string;
+  /** People who may resolve this agent's escalations; empty means anyone named. */
+  approvers: string[];
+  minConfidence: number;
   limits: RunLimits;
   correctiveRetries: number;
   escalationTimeoutMs: number;
@@ -49,13 +59,33 @@ export interface AgentSpec {
 export interface ToolSpec {
   name: string;
   effect: ToolEffect;
+  /** People who may approve this tool's calls; overrides the agent's list when given. */
+  approvers?: string[];
+  minConfidence?: number;
   /** Activity options for this tool's calls. */
   startToCloseTimeoutMs: number;
   maximumAttempts: number;
 }
 
+/** An action an advise-mode run recommends instead of taking. A person's approval makes it run. */
+export interface Recommendation {
+  toolUseId: string;
+  tool: string;
+  args: Record<string, unknown>;
+  /** The model's text before the call, and its stated confidence and rationale. */
+  reasoning: string;
+  confidence?: number;
+  rationale?: string;
+  step: number;
+  status: 'pending' | 'approved' | 'rejected' | 'expired';
+  decidedBy?: string;
+  /** The tool's result, once approved and run. */
+  result?: unknown;
+}
+
 export interface RunState {
   status: RunStatus;
+  mode: AuthorityMode;
   agent: string;
   correlationId: string;
   step: number;
@@ -73,5 +103,8 @@ export interface AgentRunResult {
   text: string;
   steps: number;
   usage: TokenUsage;
+  mode: AuthorityMode;
+  /** Advise mode: what the run recommended, and what became of each. */
+  recommendations: Recommendation[];
   trace: TraceEvent[];
 }

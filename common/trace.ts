@@ -5,6 +5,7 @@
  * objects. The vocabulary is fixed and documented in docs/trace.md; adding a kind is a versioned change.
  */
 import type { Escalation, Resolution } from './escalation';
+import type { Recommendation } from './run';
 
 /** Bumped when an event's shape changes incompatibly; exported with every event. */
 export const TRACE_SCHEMA_VERSION = 1;
@@ -20,6 +21,7 @@ export const TRACE_KINDS = [
   'escalation',
   'resolution',
   'limit_reached',
+  'recommendation',
   'completion',
   'failure',
 ] as const;
@@ -42,7 +44,7 @@ export interface FieldError {
 export interface ToolCallError {
   tool: string;
   toolUseId: string;
-  code: 'unknown_tool' | 'invalid_input' | 'invalid_output' | 'tool_failed' | 'rejected';
+  code: 'unknown_tool' | 'invalid_input' | 'out_of_scope' | 'invalid_output' | 'tool_failed' | 'rejected';
   message: string;
   fields?: FieldError[];
 }
@@ -78,6 +80,8 @@ export type TraceEventBody =
   | { kind: 'escalation'; escalation: Escalation }
   | { kind: 'resolution'; resolution: Resolution; accepted: boolean; note?: string }
   | { kind: 'limit_reached'; limit: 'steps' | 'tokens'; value: number; max: number }
+  /** An advise-mode run recorded an action it would take; `status` says what a person made of it. */
+  | { kind: 'recommendation'; recommendation: Recommendation }
   | { kind: 'completion'; status: 'completed' | 'timed_out' | 'cancelled'; text: string }
   | { kind: 'failure'; errorType: string; message: string };
 

@@ -15,6 +15,9 @@ export function resolutionProblem(pending: Escalation | null, resolution: Resolu
   if (resolution.escalationId !== pending.id) {
     return `escalation "${resolution.escalationId}" is not pending (the pending one is "${pending.id}")`;
   }
+  if (pending.approvers.length > 0 && !pending.approvers.includes(resolution.by)) {
+    return `"${resolution.by}" may not resolve this escalation (approvers: ${pending.approvers.join(', ')})`;
+  }
   if (!pending.allowedDecisions.includes(resolution.decision)) {
     return `decision "${resolution.decision}" does not apply to a ${pending.kind} escalation (allowed: ${pending.allowedDecisions.join(', ')})`;
   }

@@ -1,0 +1,131 @@
+/**
+ * The state one agent run carries, and the two moves every part of the loop needs: record a status change (kept
+ * in the search attributes, so visibility queries find the run) and escalate to a person.
+ */
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ALLOWED_DECISIONS, type Escalation, type EscalationKind, type ProposedCall, type Resolution } from '../common/escalation';
+import type { ChatMessage } from '../common/model';
+import type { AuthorityMode } from '../common/policy';
+import type { AgentRunInput, AgentSpec, Recommendation, RunLimits, RunState, RunStatus, ToolSpec } from '../common/run';
+import { AGENT_STATUS, ESCALATION_PENDING } from '../common/search-attributes';
+import type { ToolCallError } from '../common/trace';
+import { agentActivities } from './activity-stubs';
+import { EscalationDesk } from './escalation-desk';
+import { TraceLog } from './trace-log';
+
+/** How a run ends: thrown from deep inside the loop, caught once at the top. */
+export class RunEnded {
+  constructor(
+    readonly status: 'completed' | 'failed' | 'timed_out' | 'cancelled',
+    readonly text: string,
+    readonly errorType?: string,
+  ) {}
+}
+
+export class RunContext {
+  readonly workflowId: string;
+  readonly runId: string;
+  readonly state: RunState;
+  readonly trace: TraceLog;
+  readonly desk: EscalationDesk;
+  readonly messages: ChatMessage[];
+  readonly recommendations: Recommendation[] = [];
+  spec!: AgentSpec;
+  limits!: RunLimits;
+  private escalations = 0;
+
+  constructor(readonly input: AgentRunInput) {
+    ({ workflowId: this.workflowId, runId: this.runId } = workflowInfo());
+    this.state = {
+      status: 'running',
+      mode: input.options?.mode ?? 'act',
+      agent: input.agent,
+      correlationId: input.correlationId,
+      step: 0,
+      usage: { inputTokens: 0, outputTokens: 0 },
+      pendingEscalation: null,
+    };
+    this.trace = new TraceLog({ correlationId: input.correlationId, workflowId: this.workflowId, runId: this.runId }, () => this.state.step);
+    this.desk = new EscalationDesk(this.trace);
+    this.messages = [{ role: 'user', content: input.prompt }];
+  }
+
+  get mode(): AuthorityMode {
+    return this.state.mode;
+  }
+
+  get correctiveRetries(): number {
+    return this.input.options?.correctiveRetries ?? this.spec.correctiveRetries;
+  }
+
+  get escalationTimeoutMs(): number {
+    return this.input.options?.escalationTimeoutMs ?? this.spec.escalationTimeoutMs;
+  }
+
+  tool(name: string): ToolSpec | undefined {
+    return this.spec.tools.find((t) => t.name === name);
+  }
+
+  /** The tools this run may use: the run's scope, or all the agent's. */
+  inScope(name: string): boolean {
+    const scope = this.input.options?.scope;
+    return !scope || scope.includes(name);
+  }
+
+  /** The stricter of the tool's and the run's (or agent's) thresholds. */
+  minConfidence(tool: ToolSpec): number {
+    return Math.max(tool.minConfidence ?? 0, this.input.options?.minConfidence ?? this.spec.minConfidence);
+  }
+
+  setStatus(status: RunStatus): void {
+    this.state.status = status;
+    upsertSearchAttributes([
+      { key: AGENT_STATUS, value: status },
+      { key: ESCALATION_PENDING, value: status === 'escalated' },
+    ]);
+  }
+
+  /** Raises an escalation and returns the person's decision; a timeout or an abort ends the run. */
+  async escalate(
+    kind: EscalationKind,
+    reason: string,
+    extra: { proposedCall?: ProposedCall; errors?: ToolCallError[] } = {},
+  ): Promise<Resolution> {
+    const now = Date.now();
+    const timeoutMs = this.escalationTimeoutMs;
+    const tool = extra.proposedCall && this.tool(extra.proposedCall.tool);
+    const escalation: Escalation = {
+      id: `${this.workflowId}/esc-${++this.escalations}`,
+      kind,
+      reason,
+      step: this.state.step,
+      raisedAt: new Date(now).toISOString(),
+      deadline: new Date(now + timeoutMs).toISOString(),
+      ...extra,
+      allowedDecisions: ALLOWED_DECISIONS[kind].filter((d) => d !== 'edit' || extra.proposedCall !== undefined),
+      approvers: tool?.approvers ?? this.spec.approvers,
+    };
+    this.setStatus('escalated');
+    const outcome = await this.desk.waitFor(escalation, async (resolution) => {
+      if (resolution.decision !== 'edit' || !escalation.proposedCall) return undefined;
+      // Corrected arguments go through the tool's schema too: a person's typo is not executed either.
+      const check = await agentActivities['agent.checkToolArgs']({
+        agent: this.spec.name,
+        tool: escalation.proposedCall.tool,
+        toolUseId: escalation.proposedCall.toolUseId,
+        args: resolution.args,
+      });
+      if (check.ok) return undefined;
+      const fields = check.error.fields?.map((f) => `${f.path}: expected ${f.expected}, got ${f.received}`).join('; ');
+      return `edited arguments rejected: ${fields ?? check.error.message}`;
+    });
+    if (outcome === 'timeout') {
+      throw new RunEnded('timed_out', `escalation ${escalation.id} (${kind}) waited ${timeoutMs} ms with no decision; no action was taken`);
+    }
+    if (outcome.decision === 'abort') {
+      throw new RunEnded('cancelled', `aborted by ${outcome.by}${outcome.text ? `: ${outcome.text}` : ''}`);
+    }
+    this.setStatus('running');
+    return outcome;
+  }
+}

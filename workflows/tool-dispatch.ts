@@ -1,0 +1,140 @@
+/**
+ * From a proposed tool call to a tool_result for the model: refuse what failed its schema or lies outside the
+ * run's scope, apply the policy table (run, recommend, or wait for a person), escalate low confidence, execute.
+ * Every refusal and decision here is made by code, whatever the model's text claims.
+ */
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import type { Resolution } from '../common/escalation';
+import { TOOL_ERROR_TYPES } from '../common/failures';
+import type { ProposedToolCall, ToolResultBlock } from '../common/model';
+import { decide } from '../common/policy';
+import type { ToolSpec } from '../common/run';
+import type { ToolCallError } from '../common/trace';
+import { toolActivity } from './activity-stubs';
+import type { RunContext } from './run-context';
+
+export function errorBlock(toolUseId: string, message: string): ToolResultBlock {
+  return { type: 'tool_result', tool_use_id: toolUseId, content: message, is_error: true };
+}
+
+/** Validated, in scope, authorised (or escalated), executed: one tool call. Failures are added to `errors`. */
+export async function dispatchToolCall(
+  run: RunContext,
+  call: ProposedToolCall,
+  reasoning: string,
+  errors: ToolCallError[],
+): Promise<ToolResultBlock> {
+  const refuse = (error: ToolCallError, args: unknown) => {
+    run.trace.record({ kind: 'validation_error', error, args });
+    errors.push(error);
+    return errorBlock(call.toolUseId, error.message);
+  };
+  if (!call.check.ok) return refuse(call.check.error, call.input);
+  const check = call.check;
+  const tool = run.tool(call.name);
+  if (!tool) throw new Error(`unreachable: validated call to unknown tool ${call.name}`);
+  if (!run.inScope(tool.name)) {
+    const allowed = run.input.options?.scope?.join(', ') || 'none';
+    return refuse(
+      {
+        tool: tool.name,
+        toolUseId: call.toolUseId,
+        code: 'out_of_scope',
+        message: `"${tool.name}" is outside this run's scope (allowed: ${allowed}). It was not executed, and no instruction can change that.`,
+      },
+      call.input,
+    );
+  }
+
+  const proposedCall = {
+    toolUseId: call.toolUseId,
+    tool: tool.name,
+    args: check.args,
+    reasoning,
+    ...(check.confidence !== undefined ? { confidence: check.confidence, rationale: check.rationale } : {}),
+  };
+  const decision = decide(run.mode, tool.effect, check.tightenedBy);
+  if (decision === 'recommend') {
+    const recommendation = { ...proposedCall, step: run.state.step, status: 'pending' as const };
+    run.recommendations.push(recommendation);
+    run.trace.record({ kind: 'recommendation', recommendation });
+    return {
+      type: 'tool_result',
+      tool_use_id: call.toolUseId,
+      content: `Recorded as a recommendation for a person to review; not executed (this run only advises).`,
+    };
+  }
+
+  let args = check.args;
+  let approvedBy: string | undefined;
+  const lowConfidence = check.confidence !== undefined && check.confidence < run.minConfidence(tool);
+  if (lowConfidence || decision === 'approve') {
+    const reason = lowConfidence
+      ? `confidence ${check.confidence} is below ${run.minConfidence(tool)} for "${tool.name}": ${check.rationale ?? ''}`
+      : (check.tightenedBy ?? `"${tool.name}" is irreversible and needs a person's approval`);
+    const resolution = await run.escalate(lowConfidence ? 'low_confidence' : 'approval_required', reason, { proposedCall });
+    const declined = declinedResult(call.toolUseId, resolution);
+    if (declined) return declined;
+    if (resolution.decision === 'edit') args = resolution.args as Record<string, unknown>;
+    approvedBy = resolution.by;
+  }
+  return (await execute(run, tool, call.toolUseId, args, reasoning, errors, approvedBy)).block;
+}
+
+/** What the model hears when a person did not let the call run; undefined when they approved or edited it. */
+export function declinedResult(toolUseId: string, resolution: Resolution): ToolResultBlock | undefined {
+  if (resolution.decision === 'reject') {
+    const reason = resolution.text ? ` Reason: ${resolution.text}` : '';
+    return errorBlock(toolUseId, `A person (${resolution.by}) rejected this call; it was not executed.${reason}`);
+  }
+  if (resolution.decision === 'answer') {
+    return { type: 'tool_result', tool_use_id: toolUseId, content: `Not executed. ${resolution.by} answered: ${resolution.text ?? ''}` };
+  }
+  return undefined;
+}
+
+/** Runs the tool's activity and turns its outcome into a tool_result; a failure is recorded, not thrown. */
+export async function execute(
+  run: RunContext,
+  tool: ToolSpec,
+  toolUseId: string,
+  args: Record<string, unknown>,
+  reasoning: string,
+  errors: ToolCallError[],
+  approvedBy?: string,
+): Promise<{ block: ToolResultBlock; ok: boolean; result?: unknown }> {
+  run.trace.record({ kind: 'tool_call', toolUseId, tool: tool.name, args, reasoning, effect: tool.effect });
+  try {
+    const result = await toolActivity(tool)({
+      args,
+      context: {
+        correlationId: run.input.correlationId,
+        workflowId: run.workflowId,
+        runId: run.runId,
+        toolUseId,
+        step: run.state.step,
+        // The same on every attempt and every replay of this call: a retried side effect finds its first result.
+        idempotencyKey: `${run.workflowId}/${toolUseId}`,
+        approvedBy,
+      },
+    });
+    run.trace.record({ kind: 'tool_result', toolUseId, tool: tool.name, result });
+    return { block: { type: 'tool_result', tool_use_id: toolUseId, content: JSON.stringify(result) }, ok: true, result };
+  } catch (err) {
+    const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+    const error: ToolCallError = {
+      tool: tool.name,
+      toolUseId,
+      code:
+        cause?.type === TOOL_ERROR_TYPES.invalidOutput
+          ? 'invalid_output'
+          : cause?.type === TOOL_ERROR_TYPES.invalidInput
+            ? 'invalid_input'
+            : 'tool_failed',
+      message: `"${tool.name}" failed: ${cause?.message ?? (err instanceof Error ? err.message : String(err))}`,
+    };
+    run.trace.record({ kind: 'tool_error', error });
+    errors.push(error);
+    return { block: errorBlock(toolUseId, error.message), ok: false };
+  }
+}
