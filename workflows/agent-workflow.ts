@@ -125,7 +125,8 @@ async function applyToFailedCalls(run: RunContext, resolution: Resolution, resul
 async function describeAgent(agent: string): Promise<AgentSpec> {
   try {
     // Specs recorded by an older worker lack newer fields: runs already in flight keep working on new code.
-    return { approvers: [], minConfidence: 0.5, ...(await agentActivities['agent.describe'](agent)) };
+    const spec = await agentActivities['agent.describe'](agent);
+    return { ...spec, approvers: spec.approvers ?? [], minConfidence: spec.minConfidence ?? 0.5 };
   } catch (err) {
     const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
     throw new RunEnded('failed', `cannot load agent "${agent}": ${message}`, 'AgentUnavailable');
