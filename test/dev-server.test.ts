@@ -8,7 +8,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { SEARCH_ATTRIBUTE_REGISTRATION } from '../common/search-attributes';
+import { AGENT_NAME, SEARCH_ATTRIBUTE_REGISTRATION } from '../common/search-attributes';
 import {
   isServerReachable,
   readDetachedServer,
@@ -72,13 +72,19 @@ describe('settings', () => {
     expect(inMemory).not.toContain('--sqlite-pragma');
     expect(inMemory).not.toContain('--namespace');
     const attrs = inMemory.filter((_, i) => inMemory[i - 1] === '--search-attribute');
-    expect(attrs.sort()).toEqual(['AgentName=Keyword', 'AgentStatus=Keyword', 'CorrelationId=Keyword', 'EscalationPending=Bool']);
+    expect(attrs.sort()).toEqual([
+      'AgentName=Keyword',
+      'AgentStatus=Keyword',
+      'CorrelationId=Keyword',
+      'EscalationPending=Bool',
+    ]);
 
-    const onFile = serverArgs({ ip: '127.0.0.1', port: 1234, uiPort: 1235, dbFilename: '/x/t.sqlite', namespace: 'ns' });
-    expect(onFile.join(' ')).toContain('--db-filename /x/t.sqlite');
-    expect(onFile.join(' ')).toContain('--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal');
-    expect(onFile.join(' ')).toContain('--ui-port 1235');
-    expect(onFile.join(' ')).toContain('--namespace ns');
+    const onFile = serverArgs({ ip: '127.0.0.1', port: 1234, uiPort: 1235, dbFilename: '/x/t.sqlite', namespace: 'ns' })
+      .join(' ');
+    expect(onFile).toContain('--db-filename /x/t.sqlite');
+    expect(onFile).toContain('--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal');
+    expect(onFile).toContain('--ui-port 1235');
+    expect(onFile).toContain('--namespace ns');
   });
 });
 
@@ -121,7 +127,8 @@ describe('in-memory dev server on free ports', () => {
   });
 
   test('a port already in use fails fast with the server output in the error', async () => {
-    const blocker = net.createServer();
+    // Hang up on whoever connects (our readiness probe will): an unread accepted socket would keep jest alive.
+    const blocker = net.createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
@@ -135,10 +142,17 @@ describe('in-memory dev server on free ports', () => {
 });
 
 describe('detached dev server on a SQLite file', () => {
+  let db: string;
+  let pidFile: string;
+  beforeEach(() => {
+    db = path.join(tmp, 'state', 'temporal.sqlite'); // parent dir does not exist yet: startDevServer makes it
+    pidFile = `${db}.pid`;
+  });
+  // A detached server outlives jest: if an assertion fails midway, stop it here rather than leak it.
+  afterEach(async () => void (await stopDetachedServer(pidFile)));
+
   test('persists workflows across a restart, and stopDetachedServer stops it via the pid file', async () => {
-    const db = path.join(tmp, 'state', 'temporal.sqlite'); // parent dir does not exist yet: startDevServer makes it
     const first = await startDevServer({ cliPath, dbFilename: db, headless: true, detached: true });
-    const pidFile = `${db}.pid`;
     expect(first.pidFile).toBe(pidFile);
     expect(await readDetachedServer(pidFile)).toMatchObject({ pid: first.pid, address: first.address });
     // journal_mode=wal took effect: SQLite keeps a -wal file beside the database while it is open.
@@ -156,7 +170,7 @@ describe('detached dev server on a SQLite file', () => {
       await new Client({ connection }).workflow.start('neverRuns', {
         taskQueue: 'nobody-polls',
         workflowId,
-        searchAttributes: { AgentName: ['triage'] },
+        typedSearchAttributes: [{ key: AGENT_NAME, value: 'triage' }],
       });
     } finally {
       await connection.close();
@@ -174,7 +188,7 @@ describe('detached dev server on a SQLite file', () => {
       try {
         const description = await new Client({ connection }).workflow.getHandle(workflowId).describe();
         expect(description.status.name).toBe('RUNNING');
-        expect(description.searchAttributes).toMatchObject({ AgentName: ['triage'] });
+        expect(description.typedSearchAttributes.get(AGENT_NAME)).toBe('triage');
       } finally {
         await connection.close();
       }
