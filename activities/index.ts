@@ -5,10 +5,10 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentRegistry } from '../agents/registry';
 import type { AgentSpec } from '../common/run';
-import type { CallCheck, CheckToolArgsInput, ModelCallInput, ModelCallResult, ToolActivityInput } from '../common/model';
+import type { CallCheck, CheckToolArgsInput, ModelCallInput, ModelCallResult, ToolActivityInput, VerifyActionInput } from '../common/model';
 import { createModelCall } from './model-call';
-import { createToolActivity } from './tool-call';
-import { toolActivityName, UNKNOWN_AGENT } from '../common/failures';
+import { createToolActivity, createVerifyActivity } from './tool-call';
+import { toolActivityName, UNKNOWN_AGENT, verifyActivityName } from '../common/failures';
 import { ApplicationFailure } from '@temporalio/common';
 
 export interface ActivityDeps {
@@ -26,6 +26,8 @@ export interface AgentActivities {
 
 /** Tool activities are named per tool (`tool.issue_refund`), so the workflow calls them by computed name. */
 export type ToolActivity = (input: ToolActivityInput) => Promise<unknown>;
+/** `tool.<name>.verify`: confirms an action's effect after it ran. */
+export type VerifyActivity = (input: VerifyActionInput) => Promise<{ ok: boolean; detail: string }>;
 
 export function createActivities(deps: ActivityDeps): Record<string, (...args: never[]) => Promise<unknown>> {
   const named: AgentActivities = {
@@ -35,8 +37,12 @@ export function createActivities(deps: ActivityDeps): Record<string, (...args: n
     'model.call': createModelCall(deps),
   };
   const tools: Record<string, ToolActivity> = {};
-  for (const tool of deps.registry.allTools()) tools[toolActivityName(tool.name)] = createToolActivity(tool);
-  return { ...named, ...tools };
+  const verifiers: Record<string, VerifyActivity> = {};
+  for (const tool of deps.registry.allTools()) {
+    tools[toolActivityName(tool.name)] = createToolActivity(tool);
+    if (tool.verify) verifiers[verifyActivityName(tool.name)] = createVerifyActivity(tool);
+  }
+  return { ...named, ...tools, ...verifiers };
 }
 
 /** An unknown agent will not become known by retrying: fail the activity for good. */

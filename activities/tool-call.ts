@@ -6,8 +6,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ToolDefinition } from '../agents/define';
 import { formatFieldErrors, validateAgainst } from '../agents/validate';
-import type { ToolActivityInput } from '../common/model';
+import type { ToolActivityInput, ToolCallContext, ToolRunContext, VerifyActionInput } from '../common/model';
 import { TOOL_ERROR_TYPES } from '../common/failures';
+export { verifyActivityName } from '../common/failures';
 
 
 export function createToolActivity(tool: ToolDefinition) {
@@ -25,7 +26,7 @@ export function createToolActivity(tool: ToolDefinition) {
     ctx.log.info('tool call', { ...log, attempt: ctx.info.attempt });
     let output: unknown;
     try {
-      output = await tool.run(parsedInput.value, input.context);
+      output = await tool.run(parsedInput.value, runContext(input.context));
     } catch (err) {
       if (err instanceof Error && err.name === 'ToolError') {
         throw ApplicationFailure.nonRetryable(err.message, TOOL_ERROR_TYPES.failed);
@@ -48,5 +49,22 @@ export function createToolActivity(tool: ToolDefinition) {
     ctx.log.info('tool result', log);
     // undefined does not survive JSON; a tool that returns nothing reports `null`.
     return output === undefined ? null : output;
+  };
+}
+
+/** The context a tool sees: the call's, plus the activity's heartbeat and cancellation signal. */
+function runContext(context: ToolCallContext): ToolRunContext {
+  const ctx = Context.current();
+  return { ...context, heartbeat: (details?: unknown) => ctx.heartbeat(details), signal: ctx.cancellationSignal };
+}
+
+/** Runs a tool's verify() after its action: `true`, or what is wrong. Never throws for a failed check. */
+export function createVerifyActivity(tool: ToolDefinition) {
+  return async function verifyAction(input: VerifyActionInput): Promise<{ ok: boolean; detail: string }> {
+    if (!tool.verify) return { ok: true, detail: 'no verify() defined' };
+    const args = validateAgainst(tool.input, input.args);
+    if (!args.ok) return { ok: false, detail: 'the recorded arguments no longer match the tool schema' };
+    const outcome = await tool.verify(args.value, input.result, runContext(input.context));
+    return outcome === true ? { ok: true, detail: 'verified' } : { ok: false, detail: outcome };
   };
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { RunLimits, ToolEffect } from '../common/run';
-import type { ToolCallContext } from '../common/model';
+import type { ToolRunContext } from '../common/model';
 
 export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
   /** `snake_case`, as the model calls it; also names the activity (`tool.<name>`). */
@@ -17,7 +17,14 @@ export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
   output?: O;
   effect: ToolEffect;
   /** Executes the call. Arguments are already validated. Throw `ToolError` for a failure not worth retrying. */
-  run: (args: z.output<I>, context: ToolCallContext) => Promise<z.input<O>>;
+  run: (args: z.output<I>, context: ToolRunContext) => Promise<z.input<O>>;
+  /**
+   * Confirms an action's effect after it ran (for example reads the refund back). Return `true`, or a string
+   * saying what is wrong; a failed verification escalates to a person.
+   */
+  verify?: (args: z.output<I>, result: z.output<O>, context: ToolRunContext) => Promise<true | string>;
+  /** For long tools that call `context.heartbeat()`: how soon a dead worker is noticed, ms. */
+  heartbeatTimeoutMs?: number;
   /** Attempts Temporal makes on a retryable failure (an ordinary thrown Error). Default 3. */
   maximumAttempts?: number;
   /** Start-to-close timeout of one attempt, ms. Default 30 s. */

@@ -75,7 +75,9 @@ export class AgentRegistry {
         ...(tool.approvers ? { approvers: tool.approvers } : {}),
         ...(tool.minConfidence !== undefined ? { minConfidence: tool.minConfidence } : {}),
         startToCloseTimeoutMs: tool.timeoutMs ?? 30_000,
+        ...(tool.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: tool.heartbeatTimeoutMs } : {}),
         maximumAttempts: tool.maximumAttempts ?? 3,
+        ...(tool.verify ? { verifies: true } : {}),
       })),
     };
   }

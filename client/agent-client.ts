@@ -11,13 +11,15 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Resolution, ResolutionOutcome, Escalation } from '../common/escalation';
-import type { AgentRunInput, AgentRunResult, RunOptions, RunState, RunStatus } from '../common/run';
+import type { AgentRunInput, AgentRunResult, LedgerEntry, RunOptions, RunState, RunStatus } from '../common/run';
 import { AGENT_NAME, AGENT_STATUS, CORRELATION_ID, ESCALATION_PENDING } from '../common/search-attributes';
 import type { TraceEvent } from '../common/trace';
 import type { agentWorkflow } from '../workflows';
 import {
+  cancelRequestSignal,
+  ledgerQuery,
   pendingEscalationQuery,
   resolveEscalationSignal,
   resolveEscalationUpdate,
@@ -140,8 +142,25 @@ export class AgentRun {
     } catch (err) {
       const failed = failedRunResult(err);
       if (failed) return failed;
+      if (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure) return this.cancelledResult();
       throw err;
     }
+  }
+
+  /** The action ledger: every write and irreversible call that ran, with its idempotency key and approver. */
+  async ledger(): Promise<LedgerEntry[]> {
+    const closed = await this.closedResult();
+    return closed ? closed.ledger : this.handle.query(ledgerQuery);
+  }
+
+  /**
+   * Cancels the run. In-flight tool activities are asked to stop (they see it at their next heartbeat); the
+   * trace records who cancelled and why; the execution ends Canceled.
+   */
+  async cancel(request: { by: string; reason?: string }): Promise<void> {
+    if (!request.by?.trim()) throw new Error('cancelling a run needs the name of who cancels it ("by")');
+    await this.handle.signal(cancelRequestSignal, request);
+    await this.handle.cancel();
   }
 
   /** Status, step, usage and pending escalation. A closed run is read from its history, with no worker needed. */
@@ -194,6 +213,29 @@ export class AgentRun {
   /** The same resolution as a Signal (fire-and-forget; a refusal shows in the trace as an unaccepted resolution). */
   async resolveBySignal(resolution: Resolution): Promise<void> {
     await this.handle.signal(resolveEscalationSignal, resolution);
+  }
+
+  /** A Canceled execution carries no result: its trace is read with a query (which a worker answers from history). */
+  private async cancelledResult(): Promise<AgentRunResult> {
+    const { runId } = await this.handle.describe();
+    const trace = await this.handle.query(traceQuery);
+    const ledger = await this.handle.query(ledgerQuery);
+    const state = await this.handle.query(statusQuery);
+    const end = [...trace].reverse().find((e) => e.kind === 'completion');
+    return {
+      status: 'cancelled',
+      agent: state.agent,
+      correlationId: state.correlationId,
+      workflowId: this.workflowId,
+      runId,
+      text: end && end.kind === 'completion' ? end.text : 'cancelled',
+      steps: state.step,
+      usage: state.usage,
+      mode: state.mode,
+      recommendations: [],
+      ledger,
+      trace,
+    };
   }
 
   private async closedResult(): Promise<AgentRunResult | undefined> {

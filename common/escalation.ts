@@ -17,7 +17,9 @@ export type EscalationKind =
   /** A call that acts stated a confidence below the threshold: its rationale goes to a person. */
   | 'low_confidence'
   /** An advise-mode run recommends an action: a person may approve it, and it then runs. */
-  | 'recommendation';
+  | 'recommendation'
+  /** A tool's verify() could not confirm the effect of an action that ran. */
+  | 'verification_failed';
 
 /**
  * Which decisions make sense for which kind. `approve` on a call that was never valid, or `edit` on a limit,
@@ -29,6 +31,7 @@ export const ALLOWED_DECISIONS: Record<EscalationKind, readonly Decision[]> = {
   limit_reached: ['approve', 'reject', 'answer', 'abort'],
   low_confidence: ['approve', 'reject', 'edit', 'answer', 'abort'],
   recommendation: ['approve', 'reject', 'edit', 'abort'],
+  verification_failed: ['approve', 'reject', 'answer', 'abort'],
 };
 
 /** The tool call an escalation is about: what the model proposed, and why. */

@@ -8,6 +8,11 @@ export function toolActivityName(tool: string): string {
   return `tool.${tool}`;
 }
 
+/** A tool's verify() runs as its own activity, after the action. */
+export function verifyActivityName(tool: string): string {
+  return `tool.${tool}.verify`;
+}
+
 /** Failure types a tool activity raises that go back to the model instead of being retried. */
 export const TOOL_ERROR_TYPES = {
   invalidInput: 'ToolInputInvalid',

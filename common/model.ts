@@ -90,12 +90,26 @@ export interface ToolCallContext {
   approvedBy?: string;
 }
 
+/** What a tool's `run` receives besides its arguments: the call's context, plus liveness and cancellation. */
+export interface ToolRunContext extends ToolCallContext {
+  /** Long tools call this regularly: it keeps the attempt alive and is how cancellation reaches the tool. */
+  heartbeat(details?: unknown): void;
+  /** Aborted when the run is cancelled (or the attempt times out): stop and clean up. */
+  signal: AbortSignal;
+}
+
 export interface ToolActivityInput {
   args: Record<string, unknown>;
   context: ToolCallContext;
 }
 
 /** A person's edited arguments, checked against the tool's own schema (people state no confidence). */
+export interface VerifyActionInput {
+  args: Record<string, unknown>;
+  result: unknown;
+  context: ToolCallContext;
+}
+
 export interface CheckToolArgsInput {
   agent: string;
   tool: string;

@@ -31,6 +31,11 @@ export interface RunOptions {
   escalationTimeoutMs?: number;
   /** Overrides of the agent's limits for this run. */
   limits?: Partial<RunLimits>;
+  /**
+   * Model-call timeouts. The heartbeat timeout is how soon a model call on a dead worker is retried elsewhere
+   * (default 30 s); start-to-close bounds one attempt (default 2 min).
+   */
+  timeouts?: { modelHeartbeatMs?: number; modelStartToCloseMs?: number };
 }
 
 export interface AgentRunInput {
@@ -64,7 +69,29 @@ export interface ToolSpec {
   minConfidence?: number;
   /** Activity options for this tool's calls. */
   startToCloseTimeoutMs: number;
+  /** Set for long tools that heartbeat: a dead worker is noticed after this, not after start-to-close. */
+  heartbeatTimeoutMs?: number;
   maximumAttempts: number;
+  /** The tool defines verify(): it runs after each action to confirm the effect. */
+  verifies?: boolean;
+}
+
+/** One action that ran (a write or irreversible call): the ledger entry that makes it verifiable afterwards. */
+export interface LedgerEntry {
+  toolUseId: string;
+  tool: string;
+  effect: ToolEffect;
+  args: Record<string, unknown>;
+  result: unknown;
+  /** The key the tool was given; a retried attempt of the same call carries the same key. */
+  idempotencyKey: string;
+  /** The person who approved it, when one did. */
+  approvedBy?: string;
+  step: number;
+  /** ISO 8601, when the action completed. */
+  at: string;
+  /** The outcome of the tool's verify(), when it has one. */
+  verification?: { ok: boolean; detail: string };
 }
 
 /** An action an advise-mode run recommends instead of taking. A person's approval makes it run. */
@@ -106,5 +133,7 @@ export interface AgentRunResult {
   mode: AuthorityMode;
   /** Advise mode: what the run recommended, and what became of each. */
   recommendations: Recommendation[];
+  /** Every action that ran, with its idempotency key and approver. */
+  ledger: LedgerEntry[];
   trace: TraceEvent[];
 }

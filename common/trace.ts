@@ -5,7 +5,7 @@
  * objects. The vocabulary is fixed and documented in docs/trace.md; adding a kind is a versioned change.
  */
 import type { Escalation, Resolution } from './escalation';
-import type { Recommendation } from './run';
+import type { LedgerEntry, Recommendation } from './run';
 
 /** Bumped when an event's shape changes incompatibly; exported with every event. */
 export const TRACE_SCHEMA_VERSION = 1;
@@ -22,6 +22,8 @@ export const TRACE_KINDS = [
   'resolution',
   'limit_reached',
   'recommendation',
+  'action',
+  'verification',
   'completion',
   'failure',
 ] as const;
@@ -82,7 +84,11 @@ export type TraceEventBody =
   | { kind: 'limit_reached'; limit: 'steps' | 'tokens'; value: number; max: number }
   /** An advise-mode run recorded an action it would take; `status` says what a person made of it. */
   | { kind: 'recommendation'; recommendation: Recommendation }
-  | { kind: 'completion'; status: 'completed' | 'timed_out' | 'cancelled'; text: string }
+  /** A write or irreversible call ran: its ledger entry. */
+  | { kind: 'action'; entry: LedgerEntry }
+  /** The tool's verify() checked an action's effect. */
+  | { kind: 'verification'; toolUseId: string; tool: string; ok: boolean; detail: string }
+  | { kind: 'completion'; status: 'completed' | 'timed_out' | 'cancelled'; text: string; by?: string }
   | { kind: 'failure'; errorType: string; message: string };
 
 export type TraceEvent = TraceEventBase & TraceEventBody;

@@ -31,7 +31,7 @@ test('an irreversible call waits for approval and runs once, with the approver r
     expect(result.status).toBe('completed');
     expect(executions.wire_money).toEqual([expect.objectContaining({ args: { to: 'acme', amountCents: 5000 }, approvedBy: 'pat' })]);
     expect(kinds(result.trace)).toEqual([
-      'model_request', 'model_response', 'escalation', 'resolution', 'tool_call', 'tool_result',
+      'model_request', 'model_response', 'escalation', 'resolution', 'tool_call', 'tool_result', 'action',
       'model_request', 'model_response', 'completion',
     ]);
   });

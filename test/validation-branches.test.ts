@@ -42,7 +42,9 @@ test('a call that fails its schema is never executed; the model gets the field-l
     expect(eventsOf(result.trace, 'corrective_retry')).toHaveLength(1);
     // Only the corrected call reached the tool; the scripted model's `expect` proved the error text reached the model.
     expect(executions.book_slot).toEqual([expect.objectContaining({ args: { startsAt: '2026-12-01T15:00:00Z', minutes: 30 } })]);
-    expect(await scheduledActivities(run)).toEqual(['agent.describe', 'model.call', 'model.call', 'tool.book_slot', 'model.call']);
+    expect(await scheduledActivities(run)).toEqual([
+      'agent.describe', 'model.call', 'model.call', 'tool.book_slot', 'tool.book_slot.verify', 'model.call',
+    ]);
   });
 });
 

@@ -2,9 +2,9 @@
  * Activity stubs and their policies. The workflow imports activity types only; tool code never enters the bundle.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { AgentActivities, ToolActivity } from '../activities';
-import { MODEL_ERROR_TYPES, toolActivityName, TOOL_ERROR_TYPES, UNKNOWN_AGENT } from '../common/failures';
-import type { ToolSpec } from '../common/run';
+import type { AgentActivities, ToolActivity, VerifyActivity } from '../activities';
+import { MODEL_ERROR_TYPES, toolActivityName, TOOL_ERROR_TYPES, UNKNOWN_AGENT, verifyActivityName } from '../common/failures';
+import type { RunOptions, ToolSpec } from '../common/run';
 
 export const agentActivities = proxyActivities<AgentActivities>({
   startToCloseTimeout: '10 seconds',
@@ -16,22 +16,25 @@ export const agentActivities = proxyActivities<AgentActivities>({
  * `retry-after` overrides the interval through the failure's nextRetryDelay. The heartbeat timeout notices a
  * worker that died mid-request long before the start-to-close timeout would.
  */
-export const modelActivity = proxyActivities<AgentActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 5,
-    nonRetryableErrorTypes: [MODEL_ERROR_TYPES.badRequest, MODEL_ERROR_TYPES.auth, UNKNOWN_AGENT],
-  },
-})['model.call'];
+export function modelActivity(timeouts: RunOptions['timeouts'] = {}): AgentActivities['model.call'] {
+  return proxyActivities<AgentActivities>({
+    startToCloseTimeout: timeouts.modelStartToCloseMs ?? '2 minutes',
+    heartbeatTimeout: timeouts.modelHeartbeatMs ?? '30 seconds',
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: [MODEL_ERROR_TYPES.badRequest, MODEL_ERROR_TYPES.auth, UNKNOWN_AGENT],
+    },
+  })['model.call'];
+}
 
 /** A tool's activity, with the tool's own timeout and retry budget. */
 export function toolActivity(tool: ToolSpec): ToolActivity {
   const stubs = proxyActivities<Record<string, ToolActivity>>({
     startToCloseTimeout: tool.startToCloseTimeoutMs,
+    ...(tool.heartbeatTimeoutMs !== undefined ? { heartbeatTimeout: tool.heartbeatTimeoutMs } : {}),
     retry: {
       initialInterval: '500 milliseconds',
       backoffCoefficient: 2,
@@ -40,4 +43,13 @@ export function toolActivity(tool: ToolSpec): ToolActivity {
     },
   });
   return stubs[toolActivityName(tool.name)] as ToolActivity;
+}
+
+/** A tool's verify(): a read, retried like one. */
+export function verifyActivity(tool: ToolSpec): VerifyActivity {
+  const stubs = proxyActivities<Record<string, VerifyActivity>>({
+    startToCloseTimeout: tool.startToCloseTimeoutMs,
+    retry: { initialInterval: '500 milliseconds', maximumAttempts: 3 },
+  });
+  return stubs[verifyActivityName(tool.name)] as VerifyActivity;
 }

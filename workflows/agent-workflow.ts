@@ -5,7 +5,15 @@
  *
  * Deterministic code only: no I/O, no Node built-ins, activities imported as types.
  */
-import { ActivityFailure, ApplicationFailure, allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  isCancellation,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Resolution } from '../common/escalation';
 import { RUN_FAILURE_TYPE } from '../common/failures';
 import type { ModelCallResult, ProposedToolCall, ToolResultBlock } from '../common/model';
@@ -14,7 +22,7 @@ import type { ToolCallError } from '../common/trace';
 import { agentActivities, modelActivity } from './activity-stubs';
 import { addUserText } from './conversation';
 import { enforceLimits } from './limits';
-import { statusQuery, traceQuery } from './messages';
+import { cancelRequestSignal, ledgerQuery, statusQuery, traceQuery } from './messages';
 import { reviewRecommendations } from './recommendations';
 import { RunContext, RunEnded } from './run-context';
 import { dispatchToolCall, execute } from './tool-dispatch';
@@ -23,6 +31,11 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
   const run = new RunContext(input);
   setHandler(statusQuery, () => ({ ...run.state, pendingEscalation: run.desk.current }));
   setHandler(traceQuery, () => run.trace.events);
+  setHandler(ledgerQuery, () => run.ledger);
+  let cancelRequest: { by: string; reason?: string } | undefined;
+  setHandler(cancelRequestSignal, (request) => {
+    cancelRequest = request;
+  });
   try {
     run.spec = await describeAgent(input.agent);
     run.limits = { ...run.spec.limits, ...input.options?.limits };
@@ -30,6 +43,16 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
     await reviewRecommendations(run);
     throw new RunEnded('completed', text);
   } catch (err) {
+    if (isCancellation(err)) {
+      // Cancelled through Temporal: in-flight activities were asked to stop; record who and why, then end as
+      // Canceled (the execution's status), without starting anything new.
+      await CancellationScope.nonCancellable(async () => {
+        const by = cancelRequest?.by ?? 'unknown (cancelled through Temporal)';
+        const text = `cancelled by ${by}${cancelRequest?.reason ? `: ${cancelRequest.reason}` : ''}`;
+        await finish(run, new RunEnded('cancelled', text), by);
+      });
+      throw err;
+    }
     if (!(err instanceof RunEnded)) throw err;
     return finish(run, err);
   }
@@ -78,7 +101,7 @@ async function callModel(run: RunContext): Promise<ModelCallResult> {
   run.trace.record({ kind: 'model_request', model: run.spec.model, messageCount: run.messages.length });
   let response: ModelCallResult;
   try {
-    response = await modelActivity({
+    response = await modelActivity(run.input.options?.timeouts)({
       agent: run.spec.name,
       messages: run.messages,
       correlationId: run.input.correlationId,
@@ -88,6 +111,7 @@ async function callModel(run: RunContext): Promise<ModelCallResult> {
       scope: run.input.options?.scope,
     });
   } catch (err) {
+    if (isCancellation(err)) throw err;
     const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
     const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
     throw new RunEnded('failed', `model call failed: ${message}`, cause?.type ?? 'ModelCallFailed');
@@ -128,15 +152,16 @@ async function describeAgent(agent: string): Promise<AgentSpec> {
     const spec = await agentActivities['agent.describe'](agent);
     return { ...spec, approvers: spec.approvers ?? [], minConfidence: spec.minConfidence ?? 0.5 };
   } catch (err) {
+    if (isCancellation(err)) throw err;
     const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);
     throw new RunEnded('failed', `cannot load agent "${agent}": ${message}`, 'AgentUnavailable');
   }
 }
 
-async function finish(run: RunContext, end: RunEnded): Promise<AgentRunResult> {
+async function finish(run: RunContext, end: RunEnded, by?: string): Promise<AgentRunResult> {
   for (const r of run.recommendations) if (r.status === 'pending') r.status = 'expired';
   if (end.status === 'failed') run.trace.record({ kind: 'failure', errorType: end.errorType ?? RUN_FAILURE_TYPE, message: end.text });
-  else run.trace.record({ kind: 'completion', status: end.status, text: end.text });
+  else run.trace.record({ kind: 'completion', status: end.status, text: end.text, ...(by ? { by } : {}) });
   run.setStatus(end.status);
   const result: AgentRunResult = {
     status: end.status,
@@ -149,6 +174,7 @@ async function finish(run: RunContext, end: RunEnded): Promise<AgentRunResult> {
     usage: run.state.usage,
     mode: run.mode,
     recommendations: run.recommendations,
+    ledger: run.ledger,
     trace: run.trace.events,
   };
   // Let in-flight Update handlers (a resolution racing the end of the run) answer before the run closes.

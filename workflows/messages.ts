@@ -3,12 +3,17 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Escalation, Resolution, ResolutionOutcome } from '../common/escalation';
-import type { RunState } from '../common/run';
+import type { LedgerEntry, RunState } from '../common/run';
 import type { TraceEvent } from '../common/trace';
 
 export const statusQuery = defineQuery<RunState>('status');
 export const traceQuery = defineQuery<TraceEvent[]>('trace');
 export const pendingEscalationQuery = defineQuery<Escalation | null>('pendingEscalation');
+/** The action ledger: every write and irreversible call that ran. */
+export const ledgerQuery = defineQuery<LedgerEntry[]>('ledger');
+
+/** Sent by the client just before it cancels the run, so the trace can say who cancelled and why. */
+export const cancelRequestSignal = defineSignal<[{ by: string; reason?: string }]>('cancelRequest');
 
 /**
  * Resolves the pending escalation. Its validator rejects at once (nothing enters history) a resolution for an

@@ -6,7 +6,7 @@ import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ALLOWED_DECISIONS, type Escalation, type EscalationKind, type ProposedCall, type Resolution } from '../common/escalation';
 import type { ChatMessage } from '../common/model';
 import type { AuthorityMode } from '../common/policy';
-import type { AgentRunInput, AgentSpec, Recommendation, RunLimits, RunState, RunStatus, ToolSpec } from '../common/run';
+import type { AgentRunInput, AgentSpec, LedgerEntry, Recommendation, RunLimits, RunState, RunStatus, ToolSpec } from '../common/run';
 import { AGENT_STATUS, ESCALATION_PENDING } from '../common/search-attributes';
 import type { ToolCallError } from '../common/trace';
 import { agentActivities } from './activity-stubs';
@@ -30,6 +30,8 @@ export class RunContext {
   readonly desk: EscalationDesk;
   readonly messages: ChatMessage[];
   readonly recommendations: Recommendation[] = [];
+  /** Every action that ran (write, irreversible), as it ran: the `ledger` query and the result expose it. */
+  readonly ledger: LedgerEntry[] = [];
   spec!: AgentSpec;
   limits!: RunLimits;
   private escalations = 0;

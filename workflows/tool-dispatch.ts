@@ -3,14 +3,14 @@
  * run's scope, apply the policy table (run, recommend, or wait for a person), escalate low confidence, execute.
  * Every refusal and decision here is made by code, whatever the model's text claims.
  */
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import type { Resolution } from '../common/escalation';
 import { TOOL_ERROR_TYPES } from '../common/failures';
 import type { ProposedToolCall, ToolResultBlock } from '../common/model';
 import { decide } from '../common/policy';
-import type { ToolSpec } from '../common/run';
+import type { LedgerEntry, ToolSpec } from '../common/run';
 import type { ToolCallError } from '../common/trace';
-import { toolActivity } from './activity-stubs';
+import { toolActivity, verifyActivity } from './activity-stubs';
 import type { RunContext } from './run-context';
 
 export function errorBlock(toolUseId: string, message: string): ToolResultBlock {
@@ -104,6 +104,8 @@ export async function execute(
   approvedBy?: string,
 ): Promise<{ block: ToolResultBlock; ok: boolean; result?: unknown }> {
   run.trace.record({ kind: 'tool_call', toolUseId, tool: tool.name, args, reasoning, effect: tool.effect });
+  // The same on every attempt and every replay of this call: a retried side effect finds its first result.
+  const idempotencyKey = `${run.workflowId}/${toolUseId}`;
   try {
     const result = await toolActivity(tool)({
       args,
@@ -113,14 +115,18 @@ export async function execute(
         runId: run.runId,
         toolUseId,
         step: run.state.step,
-        // The same on every attempt and every replay of this call: a retried side effect finds its first result.
-        idempotencyKey: `${run.workflowId}/${toolUseId}`,
+        idempotencyKey,
         approvedBy,
       },
     });
     run.trace.record({ kind: 'tool_result', toolUseId, tool: tool.name, result });
-    return { block: { type: 'tool_result', tool_use_id: toolUseId, content: JSON.stringify(result) }, ok: true, result };
+    const block: ToolResultBlock = { type: 'tool_result', tool_use_id: toolUseId, content: JSON.stringify(result) };
+    if (tool.effect === 'read') return { block, ok: true, result };
+    const verified = await recordAction(run, tool, { toolUseId, args, result, idempotencyKey, approvedBy });
+    return { block: verified ?? block, ok: true, result };
   } catch (err) {
+    // A cancelled run is not a failed tool: let the cancellation reach the top of the workflow.
+    if (isCancellation(err)) throw err;
     const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
     const error: ToolCallError = {
       tool: tool.name,
@@ -137,4 +143,46 @@ export async function execute(
     errors.push(error);
     return { block: errorBlock(toolUseId, error.message), ok: false };
   }
+}
+
+/**
+ * Puts an action in the ledger and, when the tool defines verify(), confirms its effect. A failed verification
+ * escalates; what the person decides replaces the tool_result the model sees (undefined: keep it).
+ */
+async function recordAction(
+  run: RunContext,
+  tool: ToolSpec,
+  action: { toolUseId: string; args: Record<string, unknown>; result: unknown; idempotencyKey: string; approvedBy?: string },
+): Promise<ToolResultBlock | undefined> {
+  const entry: LedgerEntry = {
+    ...action,
+    tool: tool.name,
+    effect: tool.effect,
+    step: run.state.step,
+    at: new Date().toISOString(),
+  };
+  // undefined does not survive JSON: leave the field out rather than carry it.
+  if (!action.approvedBy) delete entry.approvedBy;
+  run.ledger.push(entry);
+  run.trace.record({ kind: 'action', entry });
+  if (!tool.verifies) return undefined;
+  const context = {
+    correlationId: run.input.correlationId,
+    workflowId: run.workflowId,
+    runId: run.runId,
+    toolUseId: action.toolUseId,
+    step: run.state.step,
+    idempotencyKey: action.idempotencyKey,
+    approvedBy: action.approvedBy,
+  };
+  const verification = await verifyActivity(tool)({ args: action.args, result: action.result, context });
+  entry.verification = verification;
+  run.trace.record({ kind: 'verification', toolUseId: action.toolUseId, tool: tool.name, ...verification });
+  if (verification.ok) return undefined;
+  const resolution = await run.escalate('verification_failed', `"${tool.name}" ran but its effect could not be verified: ${verification.detail}`, {
+    proposedCall: { toolUseId: action.toolUseId, tool: tool.name, args: action.args, reasoning: '' },
+  });
+  if (resolution.decision === 'approve') return undefined;
+  const said = resolution.text ? ` ${resolution.by} says: ${resolution.text}` : ` ${resolution.by} flagged it.`;
+  return errorBlock(action.toolUseId, `"${tool.name}" ran, but its effect could not be verified (${verification.detail}).${said} Do not assume it took effect.`);
 }

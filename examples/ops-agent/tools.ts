@@ -64,6 +64,15 @@ export function opsTools(store: () => OpsStore) {
       const refund = db.refund(ctx.idempotencyKey, orderId, amountCents, reason, ctx.approvedBy ?? null);
       return { refundId: refund.id, orderId: refund.orderId, amountCents: refund.amountCents, approvedBy: refund.approvedBy };
     },
+    // Read the refund back from the store: the action is verified by its effect, not by the tool's word.
+    verify: async ({ orderId, amountCents }, result, ctx) => {
+      const refund = store().refundByKey(ctx.idempotencyKey);
+      if (!refund) return `no refund recorded under key ${ctx.idempotencyKey}`;
+      if (refund.orderId !== orderId || refund.amountCents !== amountCents || refund.id !== result.refundId) {
+        return `the stored refund (#${refund.id}, ${refund.orderId}, ${refund.amountCents}) does not match the action`;
+      }
+      return true;
+    },
   });
 
   return { lookupCustomer, listOrders, scheduleCallback, issueRefund };
