@@ -5,7 +5,7 @@
  * This module runs in the worker and the CLI, never inside the workflow sandbox: tool code does I/O.
  */
 import { z } from 'zod';
-import type { RunLimits, ToolEffect } from '../common/run';
+import type { ModelPrice, RunLimits, ToolEffect } from '../common/run';
 import type { ToolRunContext } from '../common/model';
 
 export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
@@ -89,6 +89,8 @@ export interface AgentDefinition {
   approvers?: string[];
   /** Calls that act, stating a confidence below this, are escalated. Default 0.5. */
   minConfidence?: number;
+  /** The model's price, for the cost budget; defaults to agents/prices.ts. */
+  price?: ModelPrice;
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   type ToolDefinition,
 } from './define';
 import { formatFieldErrors, validateAgainst } from './validate';
+import { priceOf } from './prices';
 
 export class UnknownAgentError extends Error {
   override name = 'UnknownAgentError';
@@ -61,9 +62,11 @@ export class AgentRegistry {
   /** What the workflow needs to know of an agent, as plain JSON. */
   spec(name: string): AgentSpec {
     const agent = this.get(name);
+    const model = process.env.DURABLE_AGENT_MODEL || agent.model;
     return {
       name: agent.name,
-      model: process.env.DURABLE_AGENT_MODEL || agent.model,
+      model,
+      price: agent.price ?? priceOf(model),
       approvers: agent.approvers ?? [],
       minConfidence: agent.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
       limits: { ...DEFAULT_LIMITS, ...agent.limits },

@@ -174,6 +174,7 @@ export class AgentRun {
       correlationId: closed.correlationId,
       step: closed.steps,
       usage: closed.usage,
+      costUsd: closed.costUsd,
       pendingEscalation: null,
     };
   }
@@ -231,6 +232,7 @@ export class AgentRun {
       text: end && end.kind === 'completion' ? end.text : 'cancelled',
       steps: state.step,
       usage: state.usage,
+      costUsd: state.costUsd,
       mode: state.mode,
       recommendations: [],
       ledger,

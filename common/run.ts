@@ -16,6 +16,16 @@ export interface RunLimits {
   maxSteps: number;
   /** Input plus output tokens allowed before the run escalates. */
   maxTokens: number;
+  /** Estimated cost in US dollars (from the price table) allowed before the run escalates. */
+  maxCostUsd?: number;
+  /** Wall-clock time since the run started, ms, after which the next step escalates. */
+  maxDurationMs?: number;
+}
+
+/** Dollars per million tokens. */
+export interface ModelPrice {
+  inputPerMTok: number;
+  outputPerMTok: number;
 }
 
 export interface RunOptions {
@@ -58,6 +68,8 @@ export interface AgentSpec {
   limits: RunLimits;
   correctiveRetries: number;
   escalationTimeoutMs: number;
+  /** For the cost budget: the model's estimated price. */
+  price?: ModelPrice;
   tools: ToolSpec[];
 }
 
@@ -117,6 +129,8 @@ export interface RunState {
   correlationId: string;
   step: number;
   usage: TokenUsage;
+  /** Estimated from the usage and the price table. */
+  costUsd: number;
   pendingEscalation: Escalation | null;
 }
 
@@ -130,6 +144,7 @@ export interface AgentRunResult {
   text: string;
   steps: number;
   usage: TokenUsage;
+  costUsd: number;
   mode: AuthorityMode;
   /** Advise mode: what the run recommended, and what became of each. */
   recommendations: Recommendation[];

@@ -81,7 +81,7 @@ export type TraceEventBody =
   | { kind: 'tool_error'; error: ToolCallError }
   | { kind: 'escalation'; escalation: Escalation }
   | { kind: 'resolution'; resolution: Resolution; accepted: boolean; note?: string }
-  | { kind: 'limit_reached'; limit: 'steps' | 'tokens'; value: number; max: number }
+  | { kind: 'limit_reached'; limit: 'steps' | 'tokens' | 'cost' | 'time'; value: number; max: number }
   /** An advise-mode run recorded an action it would take; `status` says what a person made of it. */
   | { kind: 'recommendation'; recommendation: Recommendation }
   /** A write or irreversible call ran: its ledger entry. */

@@ -16,7 +16,7 @@ test('the step limit escalates with the figure; approving grants more steps', as
       options: { limits: { maxSteps: 3 } },
     });
     const escalation = await waitForEscalation(run);
-    expect(escalation).toMatchObject({ kind: 'limit_reached', reason: 'steps limit reached: 3 of 3' });
+    expect(escalation).toMatchObject({ kind: 'limit_reached', reason: 'steps limit reached: 3 of 3 steps' });
     expect(escalation.allowedDecisions).not.toContain('edit');
     await run.resolve({ escalationId: escalation.id, decision: 'approve', by: 'pat' });
     const result = await run.result();
@@ -37,7 +37,7 @@ test('refusing more steps ends the run failed, with the reason', async () => {
     await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
     const result = await run.result();
     expect(result.status).toBe('failed');
-    expect(result.text).toContain('steps limit reached (2 of 2); more was refused by pat');
+    expect(result.text).toContain('steps limit reached (2 of 2 steps); more was refused by pat');
     expect(kinds(result.trace).at(-1)).toBe('failure');
     const description = await run.handle.describe();
     expect(description.status.name).toBe('FAILED');
@@ -53,9 +53,40 @@ test('the token limit escalates too', async () => {
     });
     const escalation = await waitForEscalation(run);
     expect(escalation.kind).toBe('limit_reached');
-    expect(escalation.reason).toMatch(/^tokens limit reached: \d+ of 10$/);
+    expect(escalation.reason).toMatch(/^tokens limit reached: \d+ of 10 tokens$/);
     await run.resolve({ escalationId: escalation.id, decision: 'abort', by: 'pat' });
     expect((await run.result()).status).toBe('cancelled');
+  });
+});
+
+test('the estimated cost budget escalates with the figure, from the price table', async () => {
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'loop', {
+      scenario: 'step-limit',
+      correlationId: uniqueId('cost'),
+      options: { limits: { maxCostUsd: 0.0000001 } },
+    });
+    const escalation = await waitForEscalation(run);
+    expect(escalation.reason).toMatch(/^cost limit reached: [\d.]+ of 1e-7 USD \(estimated\)$/);
+    const state = await run.status();
+    // claude-test is not in the table: priced like the most expensive model, $5 / $25 per million tokens.
+    expect(state.costUsd).toBeCloseTo((state.usage.inputTokens * 5 + state.usage.outputTokens * 25) / 1e6, 12);
+    await run.resolve({ escalationId: escalation.id, decision: 'abort', by: 'pat' });
+    expect((await run.result()).status).toBe('cancelled');
+  });
+});
+
+test('the wall-clock budget escalates before the next step', async () => {
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'loop', {
+      scenario: 'step-limit',
+      correlationId: uniqueId('time'),
+      options: { limits: { maxDurationMs: 1 } },
+    });
+    const escalation = await waitForEscalation(run);
+    expect(escalation.reason).toMatch(/^time limit reached: \d+ of 1 ms$/);
+    await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
+    expect((await run.result()).status).toBe('failed');
   });
 });
 

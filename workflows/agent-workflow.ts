@@ -118,6 +118,10 @@ async function callModel(run: RunContext): Promise<ModelCallResult> {
   }
   run.state.usage.inputTokens += response.usage.inputTokens;
   run.state.usage.outputTokens += response.usage.outputTokens;
+  const price = run.spec.price;
+  if (price) {
+    run.state.costUsd += (response.usage.inputTokens * price.inputPerMTok + response.usage.outputTokens * price.outputPerMTok) / 1e6;
+  }
   run.trace.record({
     kind: 'model_response',
     text: response.text,
@@ -172,6 +176,7 @@ async function finish(run: RunContext, end: RunEnded, by?: string): Promise<Agen
     text: end.text,
     steps: run.state.step,
     usage: run.state.usage,
+    costUsd: run.state.costUsd,
     mode: run.mode,
     recommendations: run.recommendations,
     ledger: run.ledger,

@@ -45,6 +45,7 @@ export class RunContext {
       correlationId: input.correlationId,
       step: 0,
       usage: { inputTokens: 0, outputTokens: 0 },
+      costUsd: 0,
       pendingEscalation: null,
     };
     this.trace = new TraceLog({ correlationId: input.correlationId, workflowId: this.workflowId, runId: this.runId }, () => this.state.step);
