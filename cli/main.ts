@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { projectRoot } from '../temporal-config/settings';
 import { AGENTS_ENV } from './agents';
+import { cancelCommand } from './commands/cancel';
 import { demoCommand } from './commands/demo';
+import { ledgerCommand } from './commands/ledger';
 import { listCommand } from './commands/list';
 import { modelServerCommand } from './commands/model-server';
 import { resolveCommand } from './commands/resolve';
@@ -66,6 +68,8 @@ export function buildProgram(): Command {
     showCommand(),
     traceCommand(),
     resolveCommand(),
+    cancelCommand(),
+    ledgerCommand(),
     demoCommand(),
   ]) {
     // Subcommands inherit the one-line error output and the exit override.

@@ -89,8 +89,19 @@ export function summarize(event: TraceEvent): string {
     }
     case 'limit_reached':
       return `${event.limit}: ${event.value} of ${event.max}`;
+    case 'recommendation': {
+      const r = event.recommendation;
+      const who = r.decidedBy ? ` by ${r.decidedBy}` : '';
+      return `${r.status}${who}: ${r.tool} ${brief(r.args, 90)}${r.rationale ? ` (${truncate(r.rationale, 60)})` : ''}`;
+    }
+    case 'action': {
+      const e = event.entry;
+      return `${e.tool} [${e.effect}] key ${e.idempotencyKey}${e.approvedBy ? `, approved by ${e.approvedBy}` : ''}`;
+    }
+    case 'verification':
+      return `${event.tool}: ${event.ok ? 'verified' : `NOT verified: ${event.detail}`}`;
     case 'completion':
-      return `${event.status}: "${truncate(event.text, 100)}"`;
+      return `${event.status}${event.by ? ` by ${event.by}` : ''}: "${truncate(event.text, 100)}"`;
     case 'failure':
       return `${event.errorType}: ${truncate(event.message, 120)}`;
     default: {

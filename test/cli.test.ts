@@ -153,9 +153,25 @@ describe('bad input fails in one line and starts nothing', () => {
     await expect(client.run('ops-no-scenario')).rejects.toMatchObject({ name: 'RunNotFoundError' });
   });
 
-  test.each([['show'], ['trace'], ['resolve']])('an unknown run id: %s', async (command) => {
+  test('authority options the agent cannot honour', async () => {
+    expectOneLineError(await cli(['run', 'ops', 'hi', '--mode', 'bogus', '--correlation-id', 'bad-mode']), '--mode must be one of advise, act');
+    expectOneLineError(
+      await cli(['run', 'ops', 'hi', '--scope', 'lookup_customer,nuke', '--correlation-id', 'bad-scope']),
+      'tools the agent does not have: nuke',
+    );
+    expectOneLineError(await cli(['run', 'ops', 'hi', '--min-confidence', '2', '--correlation-id', 'bad-conf']), '--min-confidence');
+    for (const id of ['ops-bad-mode', 'ops-bad-scope', 'ops-bad-conf']) {
+      await expect(client.run(id)).rejects.toMatchObject({ name: 'RunNotFoundError' });
+    }
+  });
+
+  test.each([['show'], ['trace'], ['resolve'], ['ledger'], ['cancel']])('an unknown run id: %s', async (command) => {
     const args =
-      command === 'resolve' ? ['resolve', 'ops-nope', '--decision', 'approve', '--by', 'pat'] : [command, 'ops-nope'];
+      command === 'resolve'
+        ? ['resolve', 'ops-nope', '--decision', 'approve', '--by', 'pat']
+        : command === 'cancel'
+          ? ['cancel', 'ops-nope', '--by', 'pat']
+          : [command, 'ops-nope'];
     expectOneLineError(await cli(args), 'no run with id "ops-nope"');
   });
 
@@ -338,6 +354,12 @@ describe('worker, run, list, resolve, show, trace', () => {
       /validation_error +schedule_callback invalid_input: startsAt: expected .*, got "next Tuesday 3pm"/,
     );
     expect(timeline.stdout).toMatch(/resolution +approve by pat/);
+
+    const ledger = JSON.parse((await cli(['ledger', run.workflowId, '--json'])).stdout) as { tool: string; approvedBy?: string }[];
+    expect(ledger.map((e) => [e.tool, e.approvedBy ?? null])).toEqual([
+      ['schedule_callback', null],
+      ['issue_refund', 'pat'],
+    ]);
   });
 
   test('stops gracefully on SIGTERM', async () => {

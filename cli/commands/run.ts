@@ -3,6 +3,8 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { runUrl } from '../../client/config';
+import { AUTHORITY_MODES, type AuthorityMode } from '../../common/policy';
+import type { RunOptions as RunOptionsInput } from '../../common/run';
 import { loadAgents, requireAgent } from '../agents';
 import { globalOptions, settingsFrom, withClient } from '../connect';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
@@ -14,6 +16,33 @@ interface RunOptions {
   json?: boolean;
   correlationId?: string;
   scenario?: string;
+  mode?: string;
+  scope?: string;
+  minConfidence?: string;
+}
+
+/** `--mode`, `--scope`, `--min-confidence`, checked against the agent before anything starts. */
+function authorityOptions(opts: RunOptions, toolNames: string[]): RunOptionsInput {
+  const options: RunOptionsInput = {};
+  if (opts.mode !== undefined) {
+    if (!(AUTHORITY_MODES as readonly string[]).includes(opts.mode)) {
+      throw new CliError(`--mode must be one of ${AUTHORITY_MODES.join(', ')} (got "${opts.mode}")`);
+    }
+    options.mode = opts.mode as AuthorityMode;
+  }
+  if (opts.scope !== undefined) {
+    const scope = opts.scope.split(',').map((t) => t.trim()).filter(Boolean);
+    const unknown = scope.filter((t) => !toolNames.includes(t));
+    if (scope.length === 0) throw new CliError('--scope needs at least one tool name');
+    if (unknown.length > 0) throw new CliError(`--scope names tools the agent does not have: ${unknown.join(', ')} (it has: ${toolNames.join(', ')})`);
+    options.scope = scope;
+  }
+  if (opts.minConfidence !== undefined) {
+    const value = Number(opts.minConfidence);
+    if (!Number.isFinite(value) || value < 0 || value > 1) throw new CliError(`--min-confidence must be a number from 0 to 1 (got "${opts.minConfidence}")`);
+    options.minConfidence = value;
+  }
+  return options;
 }
 
 /** A scenario file must exist before a run is started with it; the worker is given its absolute path. */
@@ -32,6 +61,9 @@ export function runCommand(): Command {
     .option('--json', 'print JSON')
     .option('--correlation-id <id>', 'correlation id (default: a random UUID); the workflow id is <agent>-<id>')
     .option('--scenario <file>', 'scripted model scenario file to play (ignored by a worker using the real API)')
+    .option('--mode <mode>', 'authority: act (default; writes run, irreversible actions wait for approval) or advise (writes and irreversible actions are only recommended)')
+    .option('--scope <tools>', "comma-separated tools this run may use (default: all the agent's)")
+    .option('--min-confidence <n>', 'escalate calls that act with a stated confidence below this (0 to 1)')
     .addHelpText(
       'after',
       '\n--wait does not wait for a person: when the run escalates, it prints the escalation and exits 0 with\n' +
@@ -39,7 +71,8 @@ export function runCommand(): Command {
     )
     .action(async (agent: string, prompt: string, opts: RunOptions, command: Command) => {
       // Everything is checked before connecting: bad input starts nothing.
-      requireAgent(await loadAgents(globalOptions(command).agents), agent);
+      const definition = requireAgent(await loadAgents(globalOptions(command).agents), agent);
+      const options = authorityOptions(opts, definition.tools.map((t) => t.name));
       const scenario = opts.scenario === undefined ? undefined : scenarioPath(opts.scenario);
       if (opts.correlationId !== undefined && opts.correlationId.trim() === '') {
         throw new CliError('--correlation-id must not be empty');
@@ -50,7 +83,7 @@ export function runCommand(): Command {
       process.exitCode = await withClient(settings, async (client) => {
         let run;
         try {
-          run = await client.start(agent, prompt, { correlationId: opts.correlationId, scenario });
+          run = await client.start(agent, prompt, { correlationId: opts.correlationId, scenario, options });
         } catch (err) {
           if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') {
             throw new CliError(
