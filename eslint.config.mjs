@@ -19,6 +19,11 @@ export default tseslint.config(
     },
   },
   {
+    // Plain CommonJS scripts and fixtures loaded by require(): require is how they import.
+    files: ['**/*.js'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['workflows/**/*.ts', 'common/**/*.ts'],
     rules: {
       'no-restricted-imports': [
