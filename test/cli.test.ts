@@ -301,6 +301,11 @@ describe('worker, run, list, resolve, show, trace', () => {
       (runs) => runs.some((r) => r.workflowId === run.workflowId),
     );
     expect(listed.find((r) => r.workflowId === run.workflowId)?.escalation?.id).toBe(run.escalation.id);
+    // For people: the reason, the proposed call with its arguments, and how long it has waited.
+    const table = (await cli(['list', '--status', 'escalated'])).stdout;
+    const row = table.split('\n').find((line) => line.startsWith(run.workflowId)) ?? '';
+    expect(row).toMatch(/ \d+s +approval_required +issue_refund \{"orderId":"ord_1001","amountCents":4999/);
+    expect(row).toContain('is irreversible and needs');
 
     const resolved = await cli(['resolve', run.workflowId, '--decision', 'approve', '--by', 'pat']);
     expect(resolved.stderr).toBe('');
