@@ -77,6 +77,7 @@ export class AgentClient {
   async start(agent: string, prompt: string, opts: StartRunOptions = {}): Promise<AgentRun> {
     const correlationId = opts.correlationId ?? randomUUID();
     const input: AgentRunInput = { agent, prompt, correlationId, scenario: opts.scenario, options: opts.options };
+    const firstLine = prompt.split('\n')[0]?.slice(0, 200) ?? '';
     const handle = await this.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
       taskQueue: this.settings.taskQueue,
       workflowId: `${agent}-${correlationId}`,
@@ -87,7 +88,15 @@ export class AgentClient {
         { key: AGENT_STATUS, value: 'running' },
         { key: ESCALATION_PENDING, value: false },
       ],
-      memo: { agent, prompt: prompt.split('\n')[0]?.slice(0, 200) ?? '' },
+      memo: { agent, prompt: firstLine, mode: opts.options?.mode ?? 'act', correlationId },
+      // What the Temporal UI shows for the run, before anyone opens its history.
+      staticSummary: `${agent}: ${firstLine}`,
+      staticDetails: [
+        `**agent** ${agent} · **mode** ${opts.options?.mode ?? 'act'} · **correlation id** ${correlationId}`,
+        opts.options?.scope ? `**scope** ${opts.options.scope.join(', ')}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n\n'),
     });
     return new AgentRun(handle);
   }

@@ -16,8 +16,10 @@ export const agentActivities = proxyActivities<AgentActivities>({
  * `retry-after` overrides the interval through the failure's nextRetryDelay. The heartbeat timeout notices a
  * worker that died mid-request long before the start-to-close timeout would.
  */
-export function modelActivity(timeouts: RunOptions['timeouts'] = {}): AgentActivities['model.call'] {
+export function modelActivity(timeouts: RunOptions['timeouts'] = {}, summary?: string): AgentActivities['model.call'] {
   return proxyActivities<AgentActivities>({
+    // Shown in the Temporal UI next to the activity: which step this call is.
+    summary,
     startToCloseTimeout: timeouts.modelStartToCloseMs ?? '2 minutes',
     heartbeatTimeout: timeouts.modelHeartbeatMs ?? '30 seconds',
     retry: {
@@ -30,9 +32,10 @@ export function modelActivity(timeouts: RunOptions['timeouts'] = {}): AgentActiv
   })['model.call'];
 }
 
-/** A tool's activity, with the tool's own timeout and retry budget. */
-export function toolActivity(tool: ToolSpec): ToolActivity {
+/** A tool's activity, with the tool's own timeout and retry budget; `summary` labels the call in the Temporal UI. */
+export function toolActivity(tool: ToolSpec, summary?: string): ToolActivity {
   const stubs = proxyActivities<Record<string, ToolActivity>>({
+    summary,
     startToCloseTimeout: tool.startToCloseTimeoutMs,
     ...(tool.heartbeatTimeoutMs !== undefined ? { heartbeatTimeout: tool.heartbeatTimeoutMs } : {}),
     retry: {
@@ -48,6 +51,7 @@ export function toolActivity(tool: ToolSpec): ToolActivity {
 /** A tool's verify(): a read, retried like one. */
 export function verifyActivity(tool: ToolSpec): VerifyActivity {
   const stubs = proxyActivities<Record<string, VerifyActivity>>({
+    summary: `verify the effect of ${tool.name}`,
     startToCloseTimeout: tool.startToCloseTimeoutMs,
     retry: { initialInterval: '500 milliseconds', maximumAttempts: 3 },
   });

@@ -101,7 +101,8 @@ async function callModel(run: RunContext): Promise<ModelCallResult> {
   run.trace.record({ kind: 'model_request', model: run.spec.model, messageCount: run.messages.length });
   let response: ModelCallResult;
   try {
-    response = await modelActivity(run.input.options?.timeouts)({
+    const summary = `step ${run.state.step}: ask ${run.spec.model} (${run.messages.length} messages)`;
+    response = await modelActivity(run.input.options?.timeouts, summary)({
       agent: run.spec.name,
       messages: run.messages,
       correlationId: run.input.correlationId,

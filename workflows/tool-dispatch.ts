@@ -107,7 +107,8 @@ export async function execute(
   // The same on every attempt and every replay of this call: a retried side effect finds its first result.
   const idempotencyKey = `${run.workflowId}/${toolUseId}`;
   try {
-    const result = await toolActivity(tool)({
+    const summary = `${tool.name} ${briefJson(args)}${approvedBy ? ` (approved by ${approvedBy})` : ''}`;
+    const result = await toolActivity(tool, summary)({
       args,
       context: {
         correlationId: run.input.correlationId,
@@ -185,4 +186,10 @@ async function recordAction(
   if (resolution.decision === 'approve') return undefined;
   const said = resolution.text ? ` ${resolution.by} says: ${resolution.text}` : ` ${resolution.by} flagged it.`;
   return errorBlock(action.toolUseId, `"${tool.name}" ran, but its effect could not be verified (${verification.detail}).${said} Do not assume it took effect.`);
+}
+
+/** A one-line rendering of arguments for an activity summary. */
+function briefJson(value: unknown): string {
+  const json = JSON.stringify(value) ?? '';
+  return json.length > 120 ? `${json.slice(0, 117)}...` : json;
 }
