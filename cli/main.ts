@@ -16,6 +16,7 @@ import { projectRoot } from '../temporal-config/settings';
 import { AGENTS_ENV } from './agents';
 import { cancelCommand } from './commands/cancel';
 import { demoCommand } from './commands/demo';
+import { explainCommand } from './commands/explain';
 import { ledgerCommand } from './commands/ledger';
 import { listCommand } from './commands/list';
 import { modelServerCommand } from './commands/model-server';
@@ -70,6 +71,7 @@ export function buildProgram(): Command {
     resolveCommand(),
     cancelCommand(),
     ledgerCommand(),
+    explainCommand(),
     demoCommand(),
   ]) {
     // Subcommands inherit the one-line error output and the exit override.

@@ -27,6 +27,7 @@ import {
   traceQuery,
 } from '../workflows/messages';
 import { connectionSettings, type ConnectionSettings } from './config';
+import { explainRun } from './explain';
 
 export class RunNotFoundError extends Error {
   override name = 'RunNotFoundError';
@@ -154,6 +155,19 @@ export class AgentRun {
       if (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure) return this.cancelledResult();
       throw err;
     }
+  }
+
+  /** The run's input, as recorded in its history (the first event): what it was asked, and how. */
+  async input(): Promise<AgentRunInput> {
+    const history = await this.handle.fetchHistory();
+    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (!payload) throw new Error(`run "${this.workflowId}" has no recorded input`);
+    return this.handle.client.options.loadedDataConverter.payloadConverter.fromPayload<AgentRunInput>(payload);
+  }
+
+  /** A plain-language account of the run so far: what it was asked, each decision and why, each action, the end. */
+  async explain(): Promise<string> {
+    return explainRun(await this.input(), await this.trace());
   }
 
   /** The action ledger: every write and irreversible call that ran, with its idempotency key and approver. */

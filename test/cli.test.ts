@@ -365,6 +365,15 @@ describe('worker, run, list, resolve, show, trace', () => {
       ['schedule_callback', null],
       ['issue_refund', 'pat'],
     ]);
+
+    const jsonl = (await cli(['trace', run.workflowId, '--jsonl'])).stdout.trim().split('\n');
+    expect(jsonl.map((line) => (JSON.parse(line) as TraceEvent).seq)).toEqual(events.map((e) => e.seq));
+    expect(jsonl.every((line) => (JSON.parse(line) as TraceEvent).v === 1)).toBe(true);
+
+    const story = await cli(['explain', run.workflowId]);
+    expect(story.code).toBe(0);
+    expect(story.stdout).toContain('The ops agent was asked:');
+    expect(story.stdout).toMatch(/pat decided: approve/);
   });
 
   test('stops gracefully on SIGTERM', async () => {

@@ -10,11 +10,16 @@ export function traceCommand(): Command {
     .description("print a run's trace: one line per event (seq, time, step, kind, summary)")
     .argument('<id>', 'workflow id')
     .option('--json', 'print the events as a JSON array')
-    .action(async (id: string, opts: { json?: boolean }, command: Command) => {
+    .option('--jsonl', 'print one event per line (schema: docs/trace.md, field v), ready for an evaluation data set')
+    .action(async (id: string, opts: { json?: boolean; jsonl?: boolean }, command: Command) => {
       const settings = settingsFrom(command);
       await withClient(settings, async (client) => {
         const run = await client.run(id);
         const events = await throughWorker(run, () => run.trace());
+        if (opts.jsonl) {
+          for (const event of events) print(JSON.stringify(event));
+          return;
+        }
         if (opts.json) {
           printJson(events);
           return;
