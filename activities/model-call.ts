@@ -30,8 +30,10 @@ export function createModelCall(deps: ModelDeps) {
       step: input.step,
       attempt: ctx.info.attempt,
     });
-    // Keep the activity alive while the request is in flight; the heartbeat timeout catches a dead worker.
-    const heartbeat = setInterval(() => ctx.heartbeat(), 5_000);
+    // Keep the activity alive while the request is in flight; the heartbeat timeout catches a dead worker. Beat
+    // well within the timeout the run chose (a third of it, at most every 5 s), or a slow answer would time out.
+    const every = Math.min(5_000, Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 15_000) / 3));
+    const heartbeat = setInterval(() => ctx.heartbeat(), every);
     let message: Anthropic.Message;
     try {
       message = await deps.anthropic.messages.create(

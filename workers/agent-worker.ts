@@ -18,6 +18,11 @@ export interface AgentWorkerOptions {
   model?: ModelClientOptions;
   /** A prebuilt workflow bundle (tests build one and share it); otherwise the worker bundles workflows/. */
   workflowBundle?: WorkflowBundleOption;
+  /**
+   * How long a workflow task waits on this worker's sticky queue before going to any worker (SDK default 10 s):
+   * after a worker dies, each of its runs waits this long once before another worker picks it up.
+   */
+  stickyQueueScheduleToStartTimeoutMs?: number;
 }
 
 /**
@@ -38,5 +43,8 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     taskQueue: opts.taskQueue ?? settings.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({ registry, anthropic: model.anthropic, scripted: model.scripted }),
+    ...(opts.stickyQueueScheduleToStartTimeoutMs !== undefined
+      ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs }
+      : {}),
   });
 }
