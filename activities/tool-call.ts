@@ -8,7 +8,6 @@ import type { ToolDefinition } from '../agents/define';
 import { formatFieldErrors, validateAgainst } from '../agents/validate';
 import type { ToolActivityInput, ToolCallContext, ToolRunContext, VerifyActionInput } from '../common/model';
 import { TOOL_ERROR_TYPES } from '../common/failures';
-export { verifyActivityName } from '../common/failures';
 
 
 export function createToolActivity(tool: ToolDefinition) {
