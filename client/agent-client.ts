@@ -28,6 +28,7 @@ import {
 } from '../workflows/messages';
 import { connectionSettings, type ConnectionSettings } from './config';
 import { explainRun } from './explain';
+import { payloadCodecs } from '../data-converter/keys-from-env';
 
 export class RunNotFoundError extends Error {
   override name = 'RunNotFoundError';
@@ -65,7 +66,9 @@ export class AgentClient {
   static async connect(overrides: Partial<ConnectionSettings> = {}): Promise<AgentClient> {
     const settings = { ...connectionSettings(), ...overrides };
     const connection = await Connection.connect({ address: settings.address, connectTimeout: '5 seconds' });
-    return new AgentClient(new Client({ connection, namespace: settings.namespace }), settings);
+    // Payloads are encrypted when DURABLE_AGENT_PAYLOAD_KEY is set (data-converter/): the server stores ciphertext.
+    const client = new Client({ connection, namespace: settings.namespace, dataConverter: { payloadCodecs: payloadCodecs() } });
+    return new AgentClient(client, settings);
   }
 
   /**
@@ -162,7 +165,10 @@ export class AgentRun {
     const history = await this.handle.fetchHistory();
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     if (!payload) throw new Error(`run "${this.workflowId}" has no recorded input`);
-    return this.handle.client.options.loadedDataConverter.payloadConverter.fromPayload<AgentRunInput>(payload);
+    const { payloadConverter, payloadCodecs: codecs } = this.handle.client.options.loadedDataConverter;
+    let decoded = [payload];
+    for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
+    return payloadConverter.fromPayload<AgentRunInput>(decoded[0] as typeof payload);
   }
 
   /** A plain-language account of the run so far: what it was asked, each decision and why, each action, the end. */

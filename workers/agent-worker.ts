@@ -7,6 +7,7 @@ import type { AgentDefinition } from '../agents/define';
 import { AgentRegistry } from '../agents/registry';
 import { connectionSettings } from '../client/config';
 import { createModelClient, type ModelClientOptions } from './model-client';
+import { payloadCodecs } from '../data-converter/keys-from-env';
 
 export interface AgentWorkerOptions {
   agents: AgentDefinition[];
@@ -43,6 +44,8 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     taskQueue: opts.taskQueue ?? settings.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities: createActivities({ registry, anthropic: model.anthropic, scripted: model.scripted }),
+    // Same codecs as the client: payloads are encrypted before they leave the process.
+    dataConverter: { payloadCodecs: payloadCodecs() },
     ...(opts.stickyQueueScheduleToStartTimeoutMs !== undefined
       ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs }
       : {}),
