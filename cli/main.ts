@@ -15,6 +15,7 @@ import { Command } from 'commander';
 import { projectRoot } from '../temporal-config/settings';
 import { AGENTS_ENV } from './agents';
 import { cancelCommand } from './commands/cancel';
+import { codecServerCommand } from './commands/codec-server';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
 import { ledgerCommand } from './commands/ledger';
@@ -72,6 +73,7 @@ export function buildProgram(): Command {
     cancelCommand(),
     ledgerCommand(),
     explainCommand(),
+    codecServerCommand(),
     demoCommand(),
   ]) {
     // Subcommands inherit the one-line error output and the exit override.
