@@ -57,7 +57,12 @@ export function workerCommand(): Command {
         .choices(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
         .default('WARN'),
     )
-    .action(async (opts: { logLevel: LogLevel }, command: Command) => {
+    .addOption(
+      new Option('--log-format <format>', 'json: one JSON object per line with correlation id, workflow id, step, redacted (DURABLE_AGENT_LOG_REDACT); text: the SDK default')
+        .choices(['json', 'text'])
+        .default('json'),
+    )
+    .action(async (opts: { logLevel: LogLevel; logFormat: 'json' | 'text' }, command: Command) => {
       const loaded = await loadAgents(globalOptions(command).agents);
       const settings = settingsFrom(command);
       if (!(await isServerReachable(settings.address, settings.namespace, REACH_TIMEOUT_MS))) {
@@ -66,7 +71,12 @@ export function workerCommand(): Command {
       // Loaded here, not at the top: the worker SDK (native bridge, bundler) slows every other command's start.
       const { DefaultLogger, NativeConnection, Runtime } = await import('@temporalio/worker');
       // Before any connection: the runtime is created once, with its logger, on first use.
-      Runtime.install({ logger: new DefaultLogger(opts.logLevel) });
+      const { createJsonLogger } = await import('../../workers/json-logger');
+      // JSON lines go to stderr, like the SDK's own logs: stdout stays for the CLI's one-block status.
+      const { default: pino } = await import('pino');
+      const logger =
+        opts.logFormat === 'json' ? createJsonLogger({ level: opts.logLevel, destination: pino.destination(2) }) : new DefaultLogger(opts.logLevel);
+      Runtime.install({ logger });
       const { createAgentWorker } = await import('../../workers/agent-worker');
       const model = await chooseModel();
       let connection: NativeConnection | undefined;
