@@ -2,6 +2,7 @@
  * Worker logs are JSON lines carrying the run's ids; configured fields are redacted; an API key never survives.
  */
 import { Writable } from 'node:stream';
+import type { DestinationStream } from 'pino';
 import { createJsonLogger } from '../workers/json-logger';
 
 function capture() {
@@ -12,7 +13,7 @@ function capture() {
       done();
     },
   });
-  return { lines, destination: destination as unknown as import('pino').DestinationStream };
+  return { lines, destination: destination as unknown as DestinationStream };
 }
 
 const KEY = ['sk', 'ant', 'api03', 'abcdefghijklmnop'].join('-');
