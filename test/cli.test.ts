@@ -236,9 +236,11 @@ describe('demo', () => {
 describe('worker, run, list, resolve, show, trace', () => {
   let worker: ChildProcess;
   let workerOutput = '';
+  let metricsAddress = '';
 
   beforeAll(async () => {
-    worker = spawn(process.execPath, [CLI, 'worker'], {
+    metricsAddress = `127.0.0.1:${await getFreePort()}`;
+    worker = spawn(process.execPath, [CLI, 'worker', '--metrics', metricsAddress], {
       env: cliEnv(),
       cwd: scratch,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -369,6 +371,15 @@ describe('worker, run, list, resolve, show, trace', () => {
     const jsonl = (await cli(['trace', run.workflowId, '--jsonl'])).stdout.trim().split('\n');
     expect(jsonl.map((line) => (JSON.parse(line) as TraceEvent).seq)).toEqual(events.map((e) => e.seq));
     expect(jsonl.every((line) => (JSON.parse(line) as TraceEvent).v === 1)).toBe(true);
+
+    // The worker's Prometheus endpoint: the runtime's metrics and the project's counters from this run.
+    const metrics = await (await fetch(`http://${metricsAddress}/metrics`)).text();
+    expect(metrics).toMatch(/durable_agent_validation_failures\S*\{[^}]*tool="schedule_callback"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/durable_agent_escalations\S*\{[^}]*kind="approval_required"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/durable_agent_resolutions\S*\{[^}]*decision="approve"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/durable_agent_corrective_retries\S* [1-9]|durable_agent_corrective_retries\S*\{[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/durable_agent_tokens\S*\{[^}]*direction="input"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/^temporal_/m);
 
     const story = await cli(['explain', run.workflowId]);
     expect(story.code).toBe(0);

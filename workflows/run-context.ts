@@ -48,7 +48,11 @@ export class RunContext {
       costUsd: 0,
       pendingEscalation: null,
     };
-    this.trace = new TraceLog({ correlationId: input.correlationId, workflowId: this.workflowId, runId: this.runId }, () => this.state.step);
+    this.trace = new TraceLog(
+      { correlationId: input.correlationId, workflowId: this.workflowId, runId: this.runId },
+      () => this.state.step,
+      input.agent,
+    );
     this.desk = new EscalationDesk(this.trace);
     this.messages = [{ role: 'user', content: input.prompt }];
   }

@@ -3,6 +3,7 @@
  * so a replayed run produces the same trace.
  */
 import { TRACE_SCHEMA_VERSION, type TraceEvent, type TraceEventBody } from '../common/trace';
+import { countEvent } from './metrics';
 
 export class TraceLog {
   readonly events: TraceEvent[] = [];
@@ -10,6 +11,7 @@ export class TraceLog {
   constructor(
     private readonly ids: { correlationId: string; workflowId: string; runId: string },
     private readonly currentStep: () => number,
+    private readonly agent: string,
   ) {}
 
   record(body: TraceEventBody): TraceEvent {
@@ -22,6 +24,7 @@ export class TraceLog {
       ...body,
     } as TraceEvent;
     this.events.push(event);
+    countEvent(this.agent, body);
     return event;
   }
 }

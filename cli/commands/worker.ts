@@ -2,6 +2,7 @@
  * `durable-agent worker`: polls the task queue for the agent workflow and every agent's activities. Without an
  * API key (and no DURABLE_AGENT_MODEL_URL) it talks to a scripted model server it starts in this process.
  */
+import { CliError } from '../errors';
 import { Command, Option } from 'commander';
 import type { LogLevel, NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
 import { exampleScenarioDirs } from '../../examples';
@@ -62,7 +63,10 @@ export function workerCommand(): Command {
         .choices(['json', 'text'])
         .default('json'),
     )
-    .action(async (opts: { logLevel: LogLevel; logFormat: 'json' | 'text' }, command: Command) => {
+    .option('--metrics <host:port>', 'serve Prometheus metrics (the runtime\'s and durable_agent_* counters) at http://<host:port>/metrics (env DURABLE_AGENT_METRICS)')
+    .action(async (opts: { logLevel: LogLevel; logFormat: 'json' | 'text'; metrics?: string }, command: Command) => {
+      const metrics = opts.metrics ?? process.env.DURABLE_AGENT_METRICS;
+      if (metrics !== undefined && !/^[\w.:[\]-]+:\d{1,5}$/.test(metrics)) throw new CliError(`--metrics must be host:port (got "${metrics}")`);
       const loaded = await loadAgents(globalOptions(command).agents);
       const settings = settingsFrom(command);
       if (!(await isServerReachable(settings.address, settings.namespace, REACH_TIMEOUT_MS))) {
@@ -76,7 +80,10 @@ export function workerCommand(): Command {
       const { default: pino } = await import('pino');
       const logger =
         opts.logFormat === 'json' ? createJsonLogger({ level: opts.logLevel, destination: pino.destination(2) }) : new DefaultLogger(opts.logLevel);
-      Runtime.install({ logger });
+      Runtime.install({
+        logger,
+        ...(metrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metrics } } } } : {}),
+      });
       const { createAgentWorker } = await import('../../workers/agent-worker');
       const model = await chooseModel();
       let connection: NativeConnection | undefined;
