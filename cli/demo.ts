@@ -132,7 +132,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     workerRunning = true;
     const played = await worker.runUntil(() => playScenario(client, settings, correlationId, say));
     const { run, result, escalation } = played;
-    const uiUrl = temporal.uiUrl ? runUrl(settings, run.workflowId) : null;
+    const uiUrl = temporal.uiUrl ? runUrl(settings, run.workflowId, await run.runId()) : null;
 
     if (opts.json) {
       const report: DemoReport = {
@@ -250,7 +250,7 @@ async function playScenario(
   const run = await client.start(DEMO_AGENT, DEMO_PROMPT, { correlationId, scenario: DEMO_SCENARIO });
   say(`run ${run.workflowId}`);
   say(`  prompt    ${DEMO_PROMPT}`);
-  say(`  ui        ${runUrl(settings, run.workflowId)}`);
+  say(`  ui        ${runUrl(settings, run.workflowId, await run.runId())}`);
   say();
 
   const first = await waitForOutcome(run, { timeoutMs: STEP_TIMEOUT_MS });

@@ -102,7 +102,7 @@ export class AgentClient {
         .filter(Boolean)
         .join('\n\n'),
     });
-    return new AgentRun(handle);
+    return new AgentRun(handle, handle.firstExecutionRunId);
   }
 
   /** A handle on an existing run; fails with RunNotFoundError when there is none. */
@@ -142,7 +142,16 @@ export class AgentClient {
 }
 
 export class AgentRun {
-  constructor(readonly handle: WorkflowHandle<typeof agentWorkflow>) {}
+  constructor(
+    readonly handle: WorkflowHandle<typeof agentWorkflow>,
+    private knownRunId?: string,
+  ) {}
+
+  /** The execution's run id (the Temporal UI's links need it). */
+  async runId(): Promise<string> {
+    this.knownRunId ??= (await this.handle.describe()).runId;
+    return this.knownRunId;
+  }
 
   get workflowId(): string {
     return this.handle.workflowId;

@@ -19,6 +19,8 @@ export function connectionSettings(env: NodeJS.ProcessEnv = process.env): Connec
   };
 }
 
-export function runUrl(settings: Pick<ConnectionSettings, 'uiUrl' | 'namespace'>, workflowId: string): string {
-  return `${settings.uiUrl}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+/** The run's history page in the Temporal Web UI (the UI needs the run id in the path; without it, it answers 400). */
+export function runUrl(settings: Pick<ConnectionSettings, 'uiUrl' | 'namespace'>, workflowId: string, runId: string): string {
+  const ns = encodeURIComponent(settings.namespace);
+  return `${settings.uiUrl}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}/${encodeURIComponent(runId)}/history`;
 }

@@ -72,7 +72,9 @@ export class EscalationDesk {
     try {
       for (;;) {
         const remaining = Date.parse(escalation.deadline) - Date.now();
-        if (remaining <= 0 || !(await condition(() => this.inbox.length > 0, remaining))) return 'timeout';
+        // The timer's summary labels it in the Temporal UI: this is a run waiting for a person, not a sleep.
+        const summary = `waiting for a person: ${escalation.kind} (${escalation.id})`;
+        if (remaining <= 0 || !(await condition(() => this.inbox.length > 0, remaining, { summary }))) return 'timeout';
         const item = this.inbox.shift() as Submitted;
         const { resolution } = item;
         const problem = resolutionProblem(this.pending, resolution) ?? (await check(resolution));

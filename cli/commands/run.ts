@@ -92,7 +92,7 @@ export function runCommand(): Command {
           }
           throw err;
         }
-        const uiUrl = runUrl(settings, run.workflowId);
+        const uiUrl = runUrl(settings, run.workflowId, await run.runId());
         if (!opts.wait) {
           const { runId } = await run.handle.describe();
           if (opts.json) printJson({ workflowId: run.workflowId, runId, status: 'running', uiUrl });

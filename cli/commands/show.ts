@@ -42,7 +42,7 @@ export async function describeRun(run: AgentRun, settings: ConnectionSettings) {
   return {
     workflowId: run.workflowId,
     runId: description.runId,
-    uiUrl: runUrl(settings, run.workflowId),
+    uiUrl: runUrl(settings, run.workflowId, description.runId),
     status: state.status,
     agent: state.agent,
     correlationId: state.correlationId,
