@@ -38,6 +38,8 @@ export interface DevServerOptions {
   cliPath?: string;
   /** How long to wait for the namespace and search attributes to be served. Default 60 s. */
   readyTimeoutMs?: number;
+  /** A Codec Server URL for the Web UI (`--ui-codec-endpoint`), so it shows encrypted payloads decoded. */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -112,9 +114,11 @@ export function serverArgs(o: {
   uiPort?: number;
   dbFilename?: string;
   namespace: string;
+  uiCodecEndpoint?: string;
 }): string[] {
   const args = ['server', 'start-dev', '--ip', o.ip, '--port', String(o.port)];
   args.push(...(o.uiPort === undefined ? ['--headless'] : ['--ui-port', String(o.uiPort)]));
+  if (o.uiPort !== undefined && o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
   if (o.dbFilename) {
     args.push('--db-filename', o.dbFilename);
     // Pragmas only matter for a file: an in-memory database has no journal to fsync.
@@ -299,7 +303,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   const logFile = opts.logFile ?? (opts.detached ? detachedLog : undefined);
   if (logFile) await fsp.mkdir(path.dirname(logFile), { recursive: true });
 
-  const args = serverArgs({ ip, port, uiPort, dbFilename, namespace });
+  const args = serverArgs({ ip, port, uiPort, dbFilename, namespace, uiCodecEndpoint: opts.uiCodecEndpoint });
   const tail = new OutputTail(logFile);
   let child: ChildProcess;
   if (opts.detached) {
