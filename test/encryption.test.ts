@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { AgentClient } from '../client/agent-client';
 import { testAgent } from './fixtures/test-agent';
 import { uniqueId } from './helpers/runs';
+import { historyText } from './helpers/history-text';
 import { useTestEnv } from './helpers/test-env';
 
 const K1 = randomBytes(32).toString('base64');
@@ -38,7 +39,7 @@ test('the stored history holds no plaintext of the prompt or a tool result; the 
     // What the server stores, read without the key.
     const plain = new Client({ connection: await Connection.connect({ address: env().server.address }), namespace: env().server.namespace });
     try {
-      const stored = readable(await plain.workflow.getHandle(run.workflowId).fetchHistory());
+      const stored = historyText(await plain.workflow.getHandle(run.workflowId).fetchHistory());
       expect(stored).toContain('binary/encrypted');
       expect(stored).toContain('k1');
       expect(stored).not.toContain(PROMPT_MARKER);
@@ -74,15 +75,3 @@ test('keys rotate: a client whose current key is k2 still reads k1 payloads when
   }
 });
 
-/** The history as text, every payload's bytes decoded as UTF-8: plaintext would show here. */
-function readable(value: unknown): string {
-  const parts: string[] = [];
-  const walk = (v: unknown): void => {
-    if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') Object.values(v).forEach(walk);
-    else if (typeof v === 'string') parts.push(v);
-  };
-  walk(value);
-  return parts.join('\n');
-}

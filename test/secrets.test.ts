@@ -4,6 +4,7 @@
 import { NativeConnection } from '@temporalio/worker';
 import { testAgent } from './fixtures/test-agent';
 import { uniqueId } from './helpers/runs';
+import { historyText } from './helpers/history-text';
 import { useTestEnv } from './helpers/test-env';
 import { createAgentWorker } from '../workers/agent-worker';
 
@@ -26,7 +27,7 @@ test('the API key is sent as a header and appears in no history, trace or result
       const run = await env().client.start('tester', 'say hi', { scenario: 'happy', correlationId: uniqueId('secret') });
       const result = await run.result();
       expect(result.status).toBe('completed');
-      const history = readable(await run.handle.fetchHistory());
+      const history = historyText(await run.handle.fetchHistory());
       expect(history).toContain('say hi'); // the payloads were decoded: the check can see what they hold
       expect(history).not.toContain(SECRET);
       expect(JSON.stringify(result)).not.toContain(SECRET);
@@ -41,19 +42,3 @@ test('the API key is sent as a header and appears in no history, trace or result
   }
 });
 
-/** The history as text, with every payload's base64 `data` decoded, so a secret inside a payload would show. */
-function readable(value: unknown): string {
-  const parts: string[] = [];
-  const walk = (v: unknown): void => {
-    if (v instanceof Uint8Array) parts.push(Buffer.from(v).toString('utf8'));
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
-      for (const [key, inner] of Object.entries(v)) {
-        if (key === 'data' && typeof inner === 'string') parts.push(Buffer.from(inner, 'base64').toString('utf8'));
-        walk(inner);
-      }
-    } else if (typeof v === 'string') parts.push(v);
-  };
-  walk(JSON.parse(JSON.stringify(value)));
-  return parts.join('\n');
-}
