@@ -8,6 +8,7 @@
  * durable-agent worker &
  * durable-agent run ops "Refund order ord_1001" --scenario examples/ops-agent/scenarios/demo.json --wait
  * durable-agent resolve ops-<id> --decision approve --by pat
+ * durable-agent inbox --as pat          # or decide in the browser
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { cancelCommand } from './commands/cancel';
 import { codecServerCommand } from './commands/codec-server';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
+import { inboxCommand } from './commands/inbox';
 import { ledgerCommand } from './commands/ledger';
 import { listCommand } from './commands/list';
 import { modelServerCommand } from './commands/model-server';
@@ -73,6 +75,7 @@ export function buildProgram(): Command {
     cancelCommand(),
     ledgerCommand(),
     explainCommand(),
+    inboxCommand(),
     codecServerCommand(),
     demoCommand(),
   ]) {
