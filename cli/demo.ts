@@ -25,7 +25,8 @@ import { findTemporalCli, pidFileOf, portOf, uiPortFor } from './commands/server
 import { workflowBundle } from './commands/worker';
 import { CliError, EXIT_FAILURE, EXIT_OK } from './errors';
 import { escalationView, fieldErrors, print, timeline } from './output';
-import { waitForOutcome } from './wait';
+import { sleep, waitForOutcome } from './wait';
+import { startInboxServer } from '../inbox/server';
 
 export const DEMO_AGENT = 'ops';
 export const DEMO_SCENARIO = 'demo';
@@ -40,6 +41,10 @@ export interface DemoOptions {
   json: boolean;
   ephemeral: boolean;
   settings: ConnectionSettings;
+  /** Instead of approving itself, serve the escalation inbox and wait for this person to decide there. */
+  inboxAs?: string;
+  /** The inbox's port (0: a free one). */
+  inboxPort?: number;
 }
 
 /** What `demo --json` prints, and nothing else. */
@@ -130,7 +135,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     cleanups.push(() => client.client.connection.close());
 
     workerRunning = true;
-    const played = await worker.runUntil(() => playScenario(client, settings, correlationId, say));
+    const played = await worker.runUntil(() => playScenario(client, settings, correlationId, say, { ...opts, announce: opts.json ? progress : say }));
     const { run, result, escalation } = played;
     const uiUrl = temporal.uiUrl ? runUrl(settings, run.workflowId, await run.runId()) : null;
 
@@ -240,12 +245,17 @@ interface Played {
   escalation?: Escalation;
 }
 
-/** Starts the run, shows the escalation as the person sees it, approves it, and waits for the end. */
+/**
+ * Starts the run, shows the escalation as the person sees it, has it decided (by the demo, or by a person in the
+ * inbox), and waits for the end.
+ */
 async function playScenario(
   client: AgentClient,
   settings: ConnectionSettings,
   correlationId: string,
   say: (line?: string) => void,
+  // `announce` reaches the person even under --json (on stderr): the inbox link must be seen to be used.
+  opts: Pick<DemoOptions, 'inboxAs' | 'inboxPort'> & { announce: (line: string) => void },
 ): Promise<Played> {
   const run = await client.start(DEMO_AGENT, DEMO_PROMPT, { correlationId, scenario: DEMO_SCENARIO });
   say(`run ${run.workflowId}`);
@@ -264,11 +274,15 @@ async function playScenario(
       `the demo expected an approval request, got a "${escalation.kind}" escalation: ${escalation.reason}`,
     );
   }
-  say(`the demo now plays that person: approving as "${DEMO_OPERATOR}"`);
-  say(`  (by hand: durable-agent resolve ${run.workflowId} --decision approve --by ${DEMO_OPERATOR})`);
-  const outcome = await run.resolve({ escalationId: escalation.id, decision: 'approve', by: DEMO_OPERATOR });
-  say(`  resolved: ${outcome.note} (accepted)`);
-  say();
+  if (opts.inboxAs) {
+    await decideInInbox(client, run, escalation, opts.inboxAs, opts.inboxPort ?? DEMO_INBOX_PORT, opts.announce);
+  } else {
+    say(`the demo now plays that person: approving as "${DEMO_OPERATOR}"`);
+    say(`  (by hand: durable-agent resolve ${run.workflowId} --decision approve --by ${DEMO_OPERATOR})`);
+    const outcome = await run.resolve({ escalationId: escalation.id, decision: 'approve', by: DEMO_OPERATOR });
+    say(`  resolved: ${outcome.note} (accepted)`);
+    say();
+  }
 
   const second = await waitForOutcome(run, { timeoutMs: STEP_TIMEOUT_MS });
   if (second.kind === 'escalated') {
@@ -282,6 +296,43 @@ async function playScenario(
     return { run, result: await run.result(), escalation };
   }
   return { run, result: second.result, escalation };
+}
+
+export const DEMO_INBOX_PORT = 8234;
+
+/** Serves the inbox and waits until a person has decided the escalation there (or from the CLI). */
+async function decideInInbox(
+  client: AgentClient,
+  run: AgentRun,
+  escalation: Escalation,
+  as: string,
+  port: number,
+  say: (line: string) => void,
+): Promise<void> {
+  const identity = { name: as };
+  const inbox = await startInboxServer({ client, identity, port }).catch(async (err: NodeJS.ErrnoException) => {
+    // The usual port is taken (another inbox is open): any free one will do for the demo.
+    if (err.code === 'EADDRINUSE') return startInboxServer({ client, identity, port: 0 });
+    throw err;
+  });
+  try {
+    say(`the run now waits for you: open the escalation inbox and decide, as "${as}"`);
+    say(`  inbox     ${inbox.url}`);
+    say(`  (or: durable-agent resolve ${run.workflowId} --decision approve --by ${as})`);
+    for (;;) {
+      const pending = await run.pendingEscalation();
+      if (pending?.id !== escalation.id) break;
+      await sleep(500);
+    }
+    const decided = eventsOfKind(await run.trace(), 'resolution').filter((e) => e.accepted).at(-1);
+    if (decided) say(`  decided: ${decided.resolution.decision} by ${decided.resolution.by}\n`);
+  } finally {
+    await inbox.close();
+  }
+}
+
+function eventsOfKind<K extends TraceEvent['kind']>(trace: TraceEvent[], kind: K): Extract<TraceEvent, { kind: K }>[] {
+  return trace.filter((e): e is Extract<TraceEvent, { kind: K }> => e.kind === kind);
 }
 
 /** The three beats of the demo, found in the trace, in words. */

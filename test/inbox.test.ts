@@ -3,7 +3,9 @@
  * Chromium clicking on the page. A person reads what the run waits on, has an invalid edit refused by the
  * workflow's validator, and approves; behind a proxy, the page refuses to act until the proxy names the person.
  */
-import { mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { opsAgent } from '../examples/ops-agent/agent';
@@ -122,7 +124,7 @@ test("behind a proxy, the page refuses to act without the proxy's identity heade
   });
 }, 120_000);
 
-test('the API refuses cross-origin posts, non-JSON bodies and malformed decisions, and lists nothing when nothing waits', async () => {
+test('the API refuses cross-origin posts, non-JSON bodies and malformed decisions, and say who the page acts as', async () => {
   await withInbox({ name: 'pat' }, async (inbox) => {
     const post = (body: string, headers: Record<string, string>) =>
       fetch(`${inbox.url}/api/runs/ops-nothing/resolve`, { method: 'POST', body, headers });
@@ -149,6 +151,43 @@ test('the CLI takes one identity source, and refuses to serve off loopback witho
   expect(() => identityFromOptions({ host: '127.0.0.1', port: '0', as: '  ' }, {})).toThrow(/must name a person/);
   expect(() => identityFromOptions({ host: '127.0.0.1', port: '0', identityHeader: 'X User:' }, {})).toThrow(/header name/);
 });
+
+test('the demo with --inbox waits for a person to approve in the inbox page, then finishes', async () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'durable-agent-inbox-demo-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', DURABLE_AGENT_TEMPORAL_DB: join(scratch, 'temporal.sqlite') };
+  for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'DURABLE_AGENT_MODEL_URL', 'DURABLE_AGENT_DATA_DIR']) delete env[key];
+  const demo = spawn(process.execPath, [join(__dirname, '..', 'dist', 'cli', 'main.js'), 'demo', '--ephemeral', '--inbox', 'pat', '--inbox-port', '0'], {
+    cwd: scratch,
+    env,
+  });
+  let stdout = '';
+  demo.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  demo.stderr.on('data', () => undefined);
+  const exited = new Promise<number | null>((resolve) => demo.on('exit', resolve));
+  try {
+    const deadline = Date.now() + 90_000;
+    let inboxUrl: string | undefined;
+    while (!inboxUrl && Date.now() < deadline) {
+      inboxUrl = /inbox {5}(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(inboxUrl).toBeDefined();
+    // The demo does not decide on its own: it waits for the person.
+    expect(stdout).not.toMatch(/approving as/);
+
+    const page = await browser.newPage();
+    await page.goto(inboxUrl as string);
+    await page.locator('article button[data-decision=approve]').click();
+    await page.locator('article .result').filter({ hasText: 'done:' }).waitFor({ timeout: 20_000 });
+    await page.close();
+
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('decided: approve by pat');
+    expect(stdout).toMatch(/refund #\d+: order ord_1001, 4999 cents, .*approved by pat/);
+  } finally {
+    if (demo.exitCode === null) demo.kill('SIGKILL');
+  }
+}, 150_000);
 
 /** Waits for a `.result` element to show a refusal, and returns its text. */
 async function refusal(result: ReturnType<Page['locator']>): Promise<string> {

@@ -1,6 +1,7 @@
 /** `durable-agent demo`: see cli/demo.ts. */
 import { Command } from 'commander';
 import { settingsFrom } from '../connect';
+import { CliError } from '../errors';
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -9,6 +10,8 @@ export function demoCommand(): Command {
         'starts a dev server, model and worker if missing',
     )
     .option('--json', 'print only { workflowId, runId, status, uiUrl, events } as JSON')
+    .option('--inbox <name>', 'do not approve: serve the escalation inbox and wait for <name> to decide there')
+    .option('--inbox-port <port>', 'port of the inbox (0: a free one)', '8234')
     .option('--ephemeral', 'use a private in-memory dev server on free ports and a temporary store, stopped at the end')
     .addHelpText(
       'after',
@@ -16,13 +19,18 @@ export function demoCommand(): Command {
         'file-backed one in the background (so the UI link keeps working); stop it with `durable-agent server stop`.\n' +
         'Exits 0 when the run completed, 1 otherwise.',
     )
-    .action(async (opts: { json?: boolean; ephemeral?: boolean }, command: Command) => {
+    .action(async (opts: { json?: boolean; ephemeral?: boolean; inbox?: string; inboxPort: string }, command: Command) => {
+      const inboxPort = Number(opts.inboxPort);
+      if (!Number.isInteger(inboxPort) || inboxPort < 0 || inboxPort > 65535) throw new CliError(`--inbox-port must be a port number (got "${opts.inboxPort}")`);
+      if (opts.inbox !== undefined && !opts.inbox.trim()) throw new CliError('--inbox must name the person who decides');
       // Loaded here: the demo pulls in the worker (native bridge, bundler), which other commands never need.
       const { runDemo } = await import('../demo');
       process.exitCode = await runDemo({
         json: opts.json ?? false,
         ephemeral: opts.ephemeral ?? false,
         settings: settingsFrom(command),
+        inboxAs: opts.inbox?.trim(),
+        inboxPort,
       });
     });
 }
