@@ -24,7 +24,15 @@ export interface AgentWorkerOptions {
    * after a worker dies, each of its runs waits this long once before another worker picks it up.
    */
   stickyQueueScheduleToStartTimeoutMs?: number;
+  /**
+   * On SIGTERM/SIGINT (or `worker.shutdown()`), how long in-flight activities may run to completion before they
+   * are cancelled (default 20 s): a rolling deploy then finishes the model calls and tool calls it started instead
+   * of failing their attempts. Keep it under the platform's kill grace (Kubernetes: 30 s).
+   */
+  shutdownGraceTimeMs?: number;
 }
+
+export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
 
 /**
  * Creates a worker for the given agents. Run it with `worker.run()` (until shutdown) or `worker.runUntil(promise)`.
@@ -46,6 +54,7 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     activities: createActivities({ registry, anthropic: model.anthropic, scripted: model.scripted }),
     // Same codecs as the client: payloads are encrypted before they leave the process.
     dataConverter: { payloadCodecs: payloadCodecs() },
+    shutdownGraceTime: opts.shutdownGraceTimeMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     ...(opts.stickyQueueScheduleToStartTimeoutMs !== undefined
       ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs }
       : {}),
