@@ -63,8 +63,13 @@ export function workerCommand(): Command {
         .choices(['json', 'text'])
         .default('json'),
     )
+    .option('--shutdown-grace <seconds>', 'on SIGTERM/Ctrl-C, how long in-flight model and tool calls may finish before they are cancelled', '20')
     .option('--metrics <host:port>', 'serve Prometheus metrics (the runtime\'s and durable_agent_* counters) at http://<host:port>/metrics (env DURABLE_AGENT_METRICS)')
-    .action(async (opts: { logLevel: LogLevel; logFormat: 'json' | 'text'; metrics?: string }, command: Command) => {
+    .action(async (opts: { logLevel: LogLevel; logFormat: 'json' | 'text'; metrics?: string; shutdownGrace: string }, command: Command) => {
+      const graceSeconds = Number(opts.shutdownGrace);
+      if (!Number.isFinite(graceSeconds) || graceSeconds < 0 || graceSeconds > 3600) {
+        throw new CliError(`--shutdown-grace must be a number of seconds from 0 to 3600 (got "${opts.shutdownGrace}")`);
+      }
       const metrics = opts.metrics ?? process.env.DURABLE_AGENT_METRICS;
       if (metrics !== undefined && !/^[\w.:[\]-]+:\d{1,5}$/.test(metrics)) throw new CliError(`--metrics must be host:port (got "${metrics}")`);
       const loaded = await loadAgents(globalOptions(command).agents);
@@ -96,6 +101,7 @@ export function workerCommand(): Command {
           taskQueue: settings.taskQueue,
           model: model.options,
           workflowBundle: workflowBundle(),
+          shutdownGraceTimeMs: Math.round(graceSeconds * 1000),
         });
         // One write, so a script waiting for "worker polling" sees the whole block.
         print(
