@@ -50,6 +50,8 @@ interface WorkerProcess {
   alive: () => boolean;
   /** SIGKILL, and wait until the process is gone. Returns when the kill was sent (ms since epoch). */
   kill: () => Promise<number>;
+  /** SIGTERM (a deploy stopping it), and wait until it has exited. Returns how long it took to drain, in ms. */
+  term: () => Promise<number>;
 }
 
 interface WorkerEnv {
@@ -97,6 +99,12 @@ async function startWorker(name: string, env: WorkerEnv): Promise<WorkerProcess>
       child.kill('SIGKILL');
       await exited;
       return at;
+    },
+    term: async () => {
+      const at = Date.now();
+      child.kill('SIGTERM');
+      await exited;
+      return Date.now() - at;
     },
   };
   workers.add(worker);
@@ -282,9 +290,15 @@ interface HistoryFacts {
   stickyTimeouts: number;
   /** Workflow tasks a worker took and never finished (it died): the 10 s workflow task timeout. */
   taskTimeouts: number;
+  /** Activity attempts that timed out (start-to-close, schedule-to-close or heartbeat). */
+  activityTimeouts: number;
+  /** Workflow tasks that failed (a non-determinism error, or a bug): none may appear. */
+  taskFailures: number;
 }
 
 /** TimeoutType in Temporal's API (temporal.api.enums.v1). */
+const SCHEDULE_TO_CLOSE = 3;
+const HEARTBEAT = 4;
 const START_TO_CLOSE = 1;
 const SCHEDULE_TO_START = 2;
 
@@ -300,7 +314,7 @@ function durationMs(d: { seconds?: unknown; nanos?: number | null } | null | und
 async function historyFacts(run: AgentRun): Promise<HistoryFacts> {
   const history = await run.handle.fetchHistory();
   const scheduled = new Map<string, Omit<Attempt, 'attempt'>>();
-  const facts: HistoryFacts = { attempts: [], stickyTimeouts: 0, taskTimeouts: 0 };
+  const facts: HistoryFacts = { attempts: [], stickyTimeouts: 0, taskTimeouts: 0, activityTimeouts: 0, taskFailures: 0 };
   for (const event of history.events ?? []) {
     const s = event.activityTaskScheduledEventAttributes;
     if (s) {
@@ -319,6 +333,9 @@ async function historyFacts(run: AgentRun): Promise<HistoryFacts> {
     const timedOut = event.workflowTaskTimedOutEventAttributes?.timeoutType;
     if (timedOut === SCHEDULE_TO_START) facts.stickyTimeouts++;
     if (timedOut === START_TO_CLOSE) facts.taskTimeouts++;
+    const activityTimeout = event.activityTaskTimedOutEventAttributes?.failure?.timeoutFailureInfo?.timeoutType;
+    if (activityTimeout === START_TO_CLOSE || activityTimeout === SCHEDULE_TO_CLOSE || activityTimeout === HEARTBEAT) facts.activityTimeouts++;
+    if (event.workflowTaskFailedEventAttributes) facts.taskFailures++;
   }
   return facts;
 }
@@ -528,6 +545,8 @@ test('two workers on one queue, one killed mid-run: the other finishes all the r
     attempts: facts.flatMap((h) => h.attempts).filter((a) => a.attempt > 1),
     stickyTimeouts: facts.reduce((n, h) => n + h.stickyTimeouts, 0),
     taskTimeouts: facts.reduce((n, h) => n + h.taskTimeouts, 0),
+    activityTimeouts: facts.reduce((n, h) => n + h.activityTimeouts, 0),
+    taskFailures: facts.reduce((n, h) => n + h.taskFailures, 0),
   };
   console.log(
     `resume after SIGKILL of one of two workers: ${seconds(resumeMs)} to the killed payment's retry on ` +
@@ -582,3 +601,80 @@ test('the dev server stops and starts again (persisted SQLite) under running run
       `${lastFailures.length ? ` (${lastFailures.join('; ')})` : ''}`,
   );
 });
+
+test('SIGTERM every 20 s under a steady load (a rolling deploy): no run fails, no task times out, each payment once', async () => {
+  const taskQueue = uniqueId('graceful');
+  const crashDb = join(scratch, `${taskQueue}.sqlite`);
+  // Tool calls take 1 s (they pause after their effect, heartbeating): SIGTERM lands while some are in flight.
+  const env = { taskQueue, crashDb, pauseMs: 1_000 };
+  const client = clientFor(taskQueue);
+  let worker = await startWorker('deploy-1', env);
+  const runs: AgentRun[] = [];
+  const drains: number[] = [];
+  const started = Date.now();
+  let next = 0;
+  // One run a second for 30 s, alternating a slow model call (3 s) and a read plus a payment.
+  const load = (async () => {
+    while (Date.now() - started < 30_000) {
+      const scenario = next++ % 2 === 0 ? 'crash-model' : 'crash-tool';
+      runs.push(await client.start('crashlab', `Load run ${next}`, { scenario, options: { timeouts: MODEL_TIMEOUTS } }));
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  })();
+  for (const at of [4_000, 24_000]) {
+    await new Promise((r) => setTimeout(r, Math.max(0, started + at - Date.now())));
+    // As an orchestrator does: the replacement starts, then the old worker gets SIGTERM and drains.
+    const replacement = await startWorker(`deploy-${drains.length + 2}`, env);
+    drains.push(await worker.term());
+    worker = replacement;
+  }
+  await load;
+  const results = await Promise.all(runs.map((r) => r.result()));
+
+  const failed = results.filter((r) => r.status !== 'completed').map((r) => `${r.workflowId}: ${r.status} ${r.text}`);
+  expect(failed).toEqual([]);
+  let timeouts = 0;
+  let retried = 0;
+  for (const [i, run] of runs.entries()) {
+    const result = results[i] as AgentRunResult;
+    expectExactlyOnce(result, effectsOf(crashDb, run), ['record_payment']);
+    const facts = await historyFacts(run);
+    expect(facts.taskFailures).toBe(0);
+    timeouts += facts.stickyTimeouts + facts.taskTimeouts + facts.activityTimeouts;
+    retried += facts.attempts.filter((a) => a.attempt > 1).length;
+  }
+  // A drained worker finished what it had started and released its sticky queue: nothing waited out a timeout.
+  expect(timeouts).toBe(0);
+  expect(retried).toBe(0);
+  console.log(
+    `graceful shutdown: ${runs.length} runs over ${seconds(Date.now() - started)}, SIGTERM at 4 s and 24 s; the ` +
+      `workers drained in ${drains.map(seconds).join(' and ')}; failed runs 0, task or activity timeouts ${timeouts}, ` +
+      `retried activities ${retried}`,
+  );
+}, 120_000);
+
+test("an escalation's timeout still fires after the worker and the server restart, and nothing runs", async () => {
+  const taskQueue = uniqueId('esc-timeout');
+  const crashDb = join(scratch, `${taskQueue}.sqlite`);
+  const worker = await startWorker('timeout-1', { taskQueue, crashDb });
+  const run = await clientFor(taskQueue).start('crashlab', 'Pay the supplier 25.00', {
+    scenario: 'crash-approval',
+    options: { escalationTimeoutMs: 8_000 },
+  });
+  const escalation = await waitForEscalation(run);
+  await worker.kill();
+  await server?.stop();
+  server = undefined;
+  // Everything is down when the deadline passes: the durable timer is in the server's SQLite file, not in memory.
+  await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(escalation.deadline) + 1_000 - Date.now())));
+  server = await startDevServer(serverOptions);
+  const upAt = Date.now();
+  await startWorker('timeout-2', { taskQueue, crashDb });
+
+  const result = await run.result();
+  expect(result.status).toBe('timed_out');
+  expect(eventsOf(result.trace, 'completion').at(-1)?.text).toMatch(/waited 8000 ms with no decision; no action was taken/);
+  expect(effectsOf(crashDb, run)).toEqual([]);
+  expect(result.ledger).toEqual([]);
+  console.log(`escalation timeout across restarts: the run ended timed_out ${seconds(Date.now() - upAt)} after the server was back`);
+}, 90_000);
