@@ -15,7 +15,7 @@ import {
   type AgentDefinition,
   type ToolDefinition,
 } from './define';
-import { formatFieldErrors, validateAgainst } from './validate';
+import { describe, formatFieldErrors, validateAgainst } from './validate';
 import { priceOf } from './prices';
 
 export class UnknownAgentError extends Error {
@@ -108,7 +108,9 @@ export class AgentRegistry {
         tool: toolName,
         toolUseId,
         code: 'unknown_tool',
-        message: `There is no tool named "${toolName}". Nothing was executed. Available tools: ${known}.`,
+        // The name as the model sent it, bounded and with invisible characters shown: a near miss such as
+        // "issue_refund\u200b" must read as what it is, and a 1 MB name must not come back 1 MB long.
+        message: `There is no tool named ${describe(toolName)}. Nothing was executed. Available tools: ${known}.`,
       });
     }
     const schema = by === 'model' ? modelFacingInput(tool) : tool.input;

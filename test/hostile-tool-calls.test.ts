@@ -1,0 +1,486 @@
+/**
+ * Hostile and malformed tool calls, generated with fast-check, against the example ops agent's tools.
+ *
+ * Layer (a), many cases in milliseconds: the check every proposed call goes through (`AgentRegistry.checkCall`, as
+ * the model activity runs it) and the tool activity's own parse before `run`. A reference check against the zod
+ * schema confirms each generated call really is invalid (or valid) as labelled.
+ *
+ * Layer (b), end to end: generated invalid calls played by the scripted model to a real worker on a real dev
+ * server, the tools' `run` spied on; afterwards each history is audited.
+ *
+ * Seeds: fixed by default, printed in the test names; FC_SEED=<n> replays, FC_SEED=random explores
+ * (docs/hostile-input.md).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { NativeConnection } from '@temporalio/worker';
+import fc from 'fast-check';
+import type { z } from 'zod';
+import { createToolActivity } from '../activities/tool-call';
+import { defineAgent, modelFacingInput, type ToolDefinition } from '../agents/define';
+import { createAgentWorker } from '../workers/agent-worker';
+import { AgentRegistry } from '../agents/registry';
+import { describe as describeValue } from '../agents/validate';
+import { TOOL_ERROR_TYPES } from '../common/failures';
+import type { ToolActivityInput } from '../common/model';
+import type { TraceEvent } from '../common/trace';
+import { opsAgent } from '../examples/ops-agent/agent';
+import { OpsStore } from '../examples/ops-agent/store';
+import { opsTools } from '../examples/ops-agent/tools';
+import {
+  callTo,
+  nested,
+  nonObjectInput,
+  OPS_TOOL_FIELDS,
+  unknownToolName,
+  type GeneratedCall,
+} from './helpers/hostile-arbitraries';
+import { inBatches, propertySeed } from './helpers/property';
+import { eventsOf, uniqueId, waitForEscalation } from './helpers/runs';
+import { useTestEnv } from './helpers/test-env';
+
+const SEED = propertySeed();
+const registry = new AgentRegistry([opsAgent]);
+const TOOL_NAMES = Object.keys(OPS_TOOL_FIELDS);
+const toolNamed = (name: string) => opsAgent.tools.find((t) => t.name === name) as ToolDefinition;
+
+/** One line per refused field, as the docs promise; and never an unbounded echo of what the model sent. */
+const MAX_RECEIVED = 100;
+
+function expectStructuredRefusal(call: { tool: string; input: unknown }, expectedPaths: string[]): void {
+  const check = registry.checkCall('ops', 'toolu_prop', call.tool, call.input);
+  if (check.ok) throw new Error(`accepted an invalid call: ${describeValue(call.input)}`);
+  expect(check.error).toMatchObject({ tool: call.tool, toolUseId: 'toolu_prop', code: 'invalid_input' });
+  const fields = check.error.fields ?? [];
+  expect(new Set(fields.map((f) => f.path))).toEqual(new Set(expectedPaths));
+  for (const f of fields) {
+    expect(f.received.length).toBeLessThanOrEqual(MAX_RECEIVED);
+    expect(f.expected.length).toBeGreaterThan(0);
+    expect(check.error.message).toContain(`- ${f.path}: expected ${f.expected}, got ${f.received}`);
+  }
+  expect(check.error.message.length).toBeLessThan(400 + fields.length * 250);
+}
+
+describe(`layer (a): the check before dispatch, property-based (seed ${SEED})`, () => {
+  test("the generators' field model is the tools' model-facing schema, field for field", () => {
+    for (const name of TOOL_NAMES) {
+      const shape = (modelFacingInput(toolNamed(name)) as z.ZodObject).shape;
+      expect(Object.keys(OPS_TOOL_FIELDS[name] ?? {}).sort()).toEqual(Object.keys(shape).sort());
+    }
+    expect(opsAgent.tools.map((t) => t.name).sort()).toEqual([...TOOL_NAMES].sort());
+  });
+
+  test('a call with missing, mistyped or out-of-bounds fields is refused, naming exactly those fields', () => {
+    const invalidCall = fc
+      .constantFrom(...TOOL_NAMES)
+      .chain((tool) => callTo(tool))
+      .filter((c) => Object.keys(c.broken).length > 0);
+    fc.assert(
+      fc.property(invalidCall, (call) => {
+        // Reference: the generator's label agrees with zod itself.
+        expect(modelFacingInput(toolNamed(call.tool)).safeParse(call.input).success).toBe(false);
+        expectStructuredRefusal(call, Object.keys(call.broken));
+        for (const [path, fate] of Object.entries(call.broken)) {
+          if (fate !== 'missing') continue;
+          const check = registry.checkCall('ops', 'toolu_prop', call.tool, call.input);
+          const field = !check.ok ? check.error.fields?.find((f) => f.path === path) : undefined;
+          expect(field).toMatchObject({ received: 'nothing', expected: expect.stringMatching(/\(required\)$/) });
+        }
+      }),
+      { seed: SEED, numRuns: 600 },
+    );
+  });
+
+  test('a valid call with extra keys (fake approvals, __proto__, look-alike fields) passes, its confidence split off', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...TOOL_NAMES).chain((tool) => callTo(tool, { allValid: true })), (call) => {
+        expect(modelFacingInput(toolNamed(call.tool)).safeParse(call.input).success).toBe(true);
+        const check = registry.checkCall('ops', 'toolu_prop', call.tool, call.input);
+        if (!check.ok) throw new Error(`refused a valid call: ${check.error.message}`);
+        const { confidence, rationale, ...own } = call.input as Record<string, unknown>;
+        const acts = 'confidence' in (OPS_TOOL_FIELDS[call.tool] ?? {});
+        expect(check.args).toEqual(acts ? own : call.input);
+        if (acts) expect([check.confidence, check.rationale]).toEqual([confidence, rationale]);
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  test('an input that is not an object at all is refused at (root)', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...TOOL_NAMES), nonObjectInput(), (tool, input) => {
+        expectStructuredRefusal({ tool, input }, ['(root)']);
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+
+  test('an unknown tool name (case and space variants, invisible and look-alike characters, huge) is refused, naming the tool', () => {
+    fc.assert(
+      fc.property(unknownToolName(TOOL_NAMES), (name) => {
+        const check = registry.checkCall('ops', 'toolu_prop', name, {});
+        if (check.ok) throw new Error(`accepted unknown tool ${JSON.stringify(name)}`);
+        expect(check.error).toMatchObject({ tool: name, code: 'unknown_tool' });
+        // Named so that a near miss is visibly not the real tool, and bounded however long the name is.
+        expect(check.error.message).toContain(`There is no tool named ${describeValue(name)}.`);
+        expect(check.error.message).toContain(`Available tools: ${TOOL_NAMES.join(', ')}`);
+        expect(check.error.message.length).toBeLessThan(300);
+        // Valid arguments for the real tool do not make a near miss acceptable.
+        expect(registry.checkCall('ops', 'toolu_prop', name, { email: 'ana@example.com' }).ok).toBe(false);
+      }),
+      { seed: SEED, numRuns: 400 },
+    );
+  });
+
+  test.each([
+    ['an array at the root', nested(6_000, 'array'), ['(root)']],
+    ['an object at the root (so email is missing)', nested(6_000, 'object'), ['email']],
+    ['an array in a field', { email: nested(6_000, 'array') }, ['email']],
+    ['an object in a field', { email: nested(6_000, 'object') }, ['email']],
+  ])('deep nesting (6,000 levels), %s, is refused with a field error, without blowing the stack', (_where, input, paths) => {
+    expectStructuredRefusal({ tool: 'lookup_customer', input }, paths);
+  });
+
+  test('deep nesting in an extra key is stripped: the call passes and nothing deep goes on', () => {
+    const check = registry.checkCall('ops', 'toolu_prop', 'lookup_customer', { email: 'ana@example.com', x: nested(6_000, 'array') });
+    expect(check.ok).toBe(true);
+  });
+});
+
+/** The example tools with `run` replaced by a spy: the property is what reaches `run`, not what the store does. */
+function spiedTool(tool: ToolDefinition, calls: unknown[]): ToolDefinition {
+  return { ...tool, output: undefined, verify: undefined, run: async (args: unknown) => (calls.push(args), { ok: true }) };
+}
+
+function activityInput(args: unknown): ToolActivityInput {
+  const context = { correlationId: 'prop', workflowId: 'ops-prop', runId: 'r', toolUseId: 'toolu_prop', step: 1, idempotencyKey: 'ops-prop/toolu_prop' };
+  return { args: args as Record<string, unknown>, context };
+}
+
+describe(`layer (a): the tool activity parses again before run (seed ${SEED})`, () => {
+  test("run sees only arguments its own schema accepts, stripped of every key it does not declare", async () => {
+    const env = new MockActivityEnvironment();
+    const anyCall = fc.oneof(
+      fc.constantFrom(...TOOL_NAMES).chain((tool) => callTo(tool)),
+      fc.tuple(fc.constantFrom(...TOOL_NAMES), nonObjectInput()).map(([tool, input]): GeneratedCall => ({ tool, input, broken: { '(root)': 'wrongType' }, extras: [] })),
+    );
+    await fc.assert(
+      fc.asyncProperty(anyCall, fc.boolean(), async (call, afterCheck) => {
+        const tool = toolNamed(call.tool);
+        const calls: unknown[] = [];
+        const activity = createToolActivity(spiedTool(tool, calls));
+        // What the workflow passes on after the check (confidence split off), or raw input reaching the activity
+        // by another path (a person's edit, a future bug): either way the activity parses it again.
+        const check = registry.checkCall('ops', 'toolu_prop', call.tool, call.input);
+        const args = afterCheck && check.ok ? check.args : call.input;
+        const reference = tool.input.safeParse(args);
+        const outcome = await env.run(activity, activityInput(args)).then(
+          () => 'ran' as const,
+          (err: unknown) => err,
+        );
+        if (reference.success) {
+          expect(outcome).toBe('ran');
+          expect(calls).toEqual([reference.data]);
+          const declared = Object.keys((tool.input as z.ZodObject).shape);
+          for (const key of Object.keys(calls[0] as object)) expect(declared).toContain(key);
+        } else {
+          expect(calls).toEqual([]);
+          expect(outcome).toMatchObject({ name: 'ApplicationFailure', type: TOOL_ERROR_TYPES.invalidInput, nonRetryable: true });
+        }
+      }),
+      { seed: SEED, numRuns: 300 },
+    );
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// Layer (b): end to end.
+
+interface Invocation {
+  tool: string;
+  args: unknown;
+  key: string;
+}
+
+/** The example tools over a private store, each `run` wrapped: every invocation is recorded for the audit. */
+function instrumentedOpsAgent(store: () => OpsStore, invocations: Invocation[]) {
+  const tools = (Object.values(opsTools(store)) as unknown as ToolDefinition[]).map(
+    (tool): ToolDefinition => ({
+      ...tool,
+      run: async (args, ctx) => {
+        invocations.push({ tool: tool.name, args, key: ctx.idempotencyKey });
+        return tool.run(args, ctx);
+      },
+    }),
+  );
+  return defineAgent({ name: 'hostile', model: 'claude-test', system: 'You are a test agent.', tools, limits: { maxSteps: 6 } });
+}
+
+interface Case {
+  /** Two invalid calls (the model never learns): escalates. Or an invalid call, then a valid one: completes. */
+  kind: 'escalates' | 'corrects';
+  first: GeneratedCall | { tool: string; input: unknown; unknown: true };
+  correction?: GeneratedCall;
+  second?: GeneratedCall;
+}
+
+const READ_OR_WRITE = ['lookup_customer', 'list_orders', 'schedule_callback'];
+
+/**
+ * Generated end-to-end calls stay under 64 KB a string: a megabyte call is a payload-size question, asked on its
+ * own below, not one a random draw should stumble on.
+ */
+const E2E_HUGE = 65_536;
+
+function invalidCall(): fc.Arbitrary<Case['first']> {
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...TOOL_NAMES).chain((tool) => callTo(tool, { hugeUpTo: E2E_HUGE })).filter((c) => Object.keys(c.broken).length > 0) },
+    { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...TOOL_NAMES), nonObjectInput(E2E_HUGE)).map(([tool, input]): GeneratedCall => ({ tool, input, broken: { '(root)': 'wrongType' }, extras: [] })) },
+    { weight: 1, arbitrary: unknownToolName(TOOL_NAMES).filter((n) => n.length <= 200).map((tool) => ({ tool, input: {}, unknown: true as const })) },
+  );
+}
+
+function caseArb(): fc.Arbitrary<Case> {
+  return fc.oneof(
+    fc.tuple(invalidCall(), invalidCall()).map(([first, second]): Case => ({ kind: 'escalates', first, second: second as GeneratedCall })),
+    fc
+      .tuple(invalidCall(), fc.constantFrom(...READ_OR_WRITE).chain((tool) => callTo(tool, { allValid: true })))
+      .map(([first, correction]): Case => ({ kind: 'corrects', first, correction })),
+  );
+}
+
+/** Valid generated arguments may name customers that do not exist; the correction uses real ones so it can succeed. */
+function realistic(call: GeneratedCall): GeneratedCall {
+  const input = { ...(call.input as Record<string, unknown>) };
+  if (call.tool === 'lookup_customer') input.email = 'ana@example.com';
+  if ('customerId' in input) input.customerId = 'cus_ana';
+  if ('confidence' in input) input.confidence = 0.9;
+  return { ...call, input };
+}
+
+function scenarioFor(c: Case): unknown {
+  const turn = (call: Case['first']) => ({ text: 'Calling the tool.', toolCalls: [{ name: call.tool, input: call.input }] });
+  const turns: unknown[] = [turn(c.first)];
+  if (c.kind === 'escalates') {
+    turns.push({ ...turn(c.second as GeneratedCall), expect: { toolResultError: true } });
+    turns.push({ text: 'Understood; I will not retry.' });
+  } else {
+    turns.push({ ...turn(realistic(c.correction as GeneratedCall)), expect: { toolResultError: true } });
+    turns.push({ expect: { toolResultError: false }, text: 'Done.' });
+  }
+  return { name: 'hostile-generated', turns };
+}
+
+function expectedFirstError(c: Case): { code: string; paths?: string[] } {
+  if ('unknown' in c.first) return { code: 'unknown_tool' };
+  return { code: 'invalid_input', paths: Object.keys(c.first.broken) };
+}
+
+/**
+ * A stand-in for the Messages API that answers turn n (the number of assistant messages in the request) with the
+ * raw content block text `blocks[n]`, unparsed: for answers the scripted model cannot serialize.
+ */
+async function rawModelServer(blocks: string[]): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const turn = (body.match(/"role":"assistant"/g) ?? []).length;
+      const block = blocks[turn];
+      if (block === undefined) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: `raw model: no turn ${turn}` } }));
+        return;
+      }
+      const stop = block.includes('"tool_use"') ? 'tool_use' : 'end_turn';
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        `{"id":"msg_raw_${turn}","type":"message","role":"assistant","model":"claude-test","content":[${block}],` +
+          `"stop_reason":"${stop}","stop_sequence":null,"usage":{"input_tokens":10,"output_tokens":10}}`,
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+const E2E_RUNS = Number(process.env.HOSTILE_E2E_RUNS ?? 25);
+
+describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}, ${E2E_RUNS} runs)`, () => {
+  const env = useTestEnv('hostile-tool-calls');
+  let scratch: string;
+  let store: OpsStore | undefined;
+  const invocations: Invocation[] = [];
+  const openStore = () => (store ??= new OpsStore(join(scratch, 'ops.sqlite')));
+
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'durable-agent-hostile-'));
+  });
+  afterAll(() => {
+    store?.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  test('no invalid call reaches run; each is refused naming the field or tool; runs escalate or complete; no workflow task fails', async () => {
+    const cases = fc.sample(caseArb(), { seed: SEED, numRuns: E2E_RUNS });
+    const agent = instrumentedOpsAgent(openStore, invocations);
+    await env().withWorker([agent], async (worker) => {
+      await inBatches(cases, 5, async (c, index) => {
+        const file = join(scratch, `case-${index}.json`);
+        writeFileSync(file, JSON.stringify(scenarioFor(c)));
+        const where = `case ${index} of seed ${SEED} (scenario ${file}): ${describeValue(c.first.input)}`;
+        try {
+          await playCase(c, file);
+        } catch (err) {
+          throw new Error(`${where}\n${err instanceof Error ? err.message : String(err)}`);
+        }
+      });
+      expect(worker.getState()).toBe('RUNNING');
+    });
+
+    async function playCase(c: Case, file: string): Promise<void> {
+      const run = await env().client.start('hostile', 'do the thing', { scenario: file, correlationId: uniqueId('hostile') });
+      if (c.kind === 'escalates') {
+        const escalation = await waitForEscalation(run);
+        expect(escalation.kind).toBe('invalid_tool_calls');
+        await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
+      }
+      const result = await run.result();
+      expect(result.status).toBe('completed');
+      const trace: TraceEvent[] = result.trace;
+
+      const mine = invocations.filter((i) => i.key.startsWith(`${run.workflowId}/`));
+      if (c.kind === 'escalates') expect(mine).toEqual([]);
+      else {
+        // Only the correction ran, once, with arguments its schema accepts.
+        expect(mine.map((i) => i.tool)).toEqual([c.correction?.tool]);
+        const tool = toolNamed(mine[0]?.tool ?? '');
+        expect(tool.input.safeParse(mine[0]?.args).success).toBe(true);
+        expect(Object.keys(mine[0]?.args as object).every((k) => k in (tool.input as z.ZodObject).shape)).toBe(true);
+      }
+
+      const refusals = eventsOf(trace, 'validation_error');
+      expect(refusals.length).toBe(c.kind === 'escalates' ? 2 : 1);
+      const expected = expectedFirstError(c);
+      expect(refusals[0]?.error.code).toBe(expected.code);
+      if (expected.paths) expect(new Set(refusals[0]?.error.fields?.map((f) => f.path))).toEqual(new Set(expected.paths));
+      else expect(refusals[0]?.error.tool).toBe(c.first.tool);
+
+      const history = await run.handle.fetchHistory();
+      const failedTasks = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes);
+      expect(failedTasks).toEqual([]);
+    }
+  }, 120_000);
+
+  /** Plays a fixed two-turn invalid scenario and audits it like a generated case. */
+  async function refusedTwice(name: string, first: { name: string; input: unknown }, second = first) {
+    const file = join(scratch, `${name}.json`);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name,
+        turns: [
+          { text: 'Calling.', toolCalls: [first] },
+          { expect: { toolResultError: true }, text: 'Again.', toolCalls: [second] },
+          { text: 'Giving up.' },
+        ],
+      }),
+    );
+    return env().withWorker([instrumentedOpsAgent(openStore, invocations)], async () => {
+      const run = await env().client.start('hostile', 'do the thing', { scenario: file, correlationId: uniqueId(name) });
+      const escalation = await waitForEscalation(run);
+      expect(escalation.kind).toBe('invalid_tool_calls');
+      await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
+      const result = await run.result();
+      expect(result.status).toBe('completed');
+      expect(invocations.filter((i) => i.key.startsWith(`${run.workflowId}/`))).toEqual([]);
+      const history = await run.handle.fetchHistory();
+      expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+      return eventsOf(result.trace, 'validation_error').map((e) => e.error);
+    });
+  }
+
+  test('a tool name with a lone surrogate, NUL and an RTL override is refused by name, and the run escalates', async () => {
+    const errors = await refusedTwice('odd-name', { name: 'issue_refund\ud800\u0000\u202e', input: { orderId: 'ord_1001' } });
+    expect(errors.map((e) => e.code)).toEqual(['unknown_tool', 'unknown_tool']);
+    expect(errors[0]?.message).toContain('There is no tool named "issue_refund\\ud800\\u0000\\u202e"');
+  });
+
+  test('arguments nested 6,000 levels deep are refused like any invalid call (no crash, no stuck task)', async () => {
+    // Fails today (a bug in activities/model-call.ts, docs/hostile-input.md): the check refuses the call, but the
+    // model step's result still carries the 6,000-level input, which Temporal's JSON payload converter cannot
+    // serialize; the step is retried five times and the run fails with "Unable to convert [object Object] to
+    // payload" instead of the corrective path.
+    // The scripted model serializes its answers with JSON.stringify, which cannot go this deep either; this answer
+    // is written as raw text by a stand-in server. The real API's JSON could be just as deep.
+    const deep = `${'['.repeat(6_000)}${']'.repeat(6_000)}`;
+    const toolUse = `{"type":"tool_use","id":"toolu_deep","name":"lookup_customer","input":{"email":${deep}}}`;
+    const model = await rawModelServer([toolUse, toolUse.replace('toolu_deep', 'toolu_deep2'), '{"type":"text","text":"Giving up."}']);
+    const connection = await NativeConnection.connect({ address: env().server.address });
+    try {
+      const worker = await createAgentWorker({
+        agents: [instrumentedOpsAgent(openStore, invocations)],
+        connection,
+        namespace: env().server.namespace,
+        taskQueue: env().taskQueue,
+        model: { baseURL: model.url },
+        workflowBundle: process.env.DURABLE_AGENT_TEST_BUNDLE ? { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE } : undefined,
+      });
+      await worker.runUntil(async () => {
+        const run = await env().client.start('hostile', 'do the thing', { correlationId: uniqueId('deep') });
+        const escalation = await waitForEscalation(run, 45_000);
+        expect(escalation.kind).toBe('invalid_tool_calls');
+        expect(escalation.errors?.map((e) => e.fields?.map((f) => f.path))).toEqual([['email']]);
+        await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
+        expect((await run.result()).status).toBe('completed');
+        expect(invocations.filter((i) => i.key.startsWith(`${run.workflowId}/`))).toEqual([]);
+        const history = await run.handle.fetchHistory();
+        expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+      });
+    } finally {
+      await connection.close();
+      await model.close();
+    }
+  }, 90_000);
+
+  test('a megabyte argument ends the run failed with the size as the reason: nothing runs, no workflow task fails', async () => {
+    // The model step's result carries the call's input twice (the content block and the proposed call), so a
+    // 1 MB argument makes a 2 MB result, over Temporal's payload limit: the step fails at once, not retried, and
+    // the run fails saying so. Smaller huge strings (the generated cases, up to 64 KB) get the corrective path.
+    // A corrective path at this size too would need the model step to bound the input it returns
+    // (docs/hostile-input.md).
+    const note = 'n'.repeat(1_048_576);
+    const input = { customerId: 'cus_ana', startsAt: '2026-12-01T15:00:00Z', note, confidence: 0.9, rationale: 'asked' };
+    const file = join(scratch, 'huge.json');
+    writeFileSync(file, JSON.stringify({ name: 'huge', turns: [{ toolCalls: [{ name: 'schedule_callback', input }] }, { text: 'unreachable' }] }));
+    await env().withWorker([instrumentedOpsAgent(openStore, invocations)], async () => {
+      const run = await env().client.start('hostile', 'do the thing', { scenario: file, correlationId: uniqueId('huge') });
+      const result = await run.result();
+      expect(result).toMatchObject({ status: 'failed', text: expect.stringContaining('exceeds size limit') });
+      expect(invocations.filter((i) => i.key.startsWith(`${run.workflowId}/`))).toEqual([]);
+      const history = await run.handle.fetchHistory();
+      expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
+      expect(openStore().callbacks().filter((c) => c.note === note)).toEqual([]);
+    });
+  }, 60_000);
+
+  test('after the generated runs the worker still serves an ordinary run', async () => {
+    const file = join(scratch, 'ordinary.json');
+    writeFileSync(
+      file,
+      JSON.stringify({ name: 'ordinary', turns: [{ toolCalls: [{ name: 'lookup_customer', input: { email: 'ana@example.com' } }] }, { text: 'Found Ana.' }] }),
+    );
+    await env().withWorker([instrumentedOpsAgent(openStore, invocations)], async () => {
+      const run = await env().client.start('hostile', 'find ana', { scenario: file, correlationId: uniqueId('ordinary') });
+      expect((await run.result()).status).toBe('completed');
+    });
+  });
+});
+
+
