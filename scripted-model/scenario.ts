@@ -6,17 +6,43 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 
+/**
+ * Transport faults: what a flaky network or proxy does to an answer. `reset` drops the connection without a
+ * response; `truncate` sends a 200 whose body stops halfway (the connection closes); `invalid_json` sends a
+ * complete 200 whose body is not JSON; `stall` accepts the request and never answers (until the client gives up).
+ */
+export const FAULTS = ['reset', 'truncate', 'invalid_json', 'stall'] as const;
+export type Fault = (typeof FAULTS)[number];
+
 /** A failed attempt, played before the turn's answer: attempt i of a turn gets errors[i]. */
-export const scriptedErrorSchema = z.strictObject({
-  status: z.number().int().min(400).max(599),
-  /** Seconds, sent as the `retry-after` header (the SDK and our error classifier read it). */
-  retryAfter: z.number().nonnegative().optional(),
-  message: z.string().optional(),
-  /** Overrides the error type derived from the status (e.g. `billing_error` for a 400). */
-  type: z.string().min(1).optional(),
-  /** Wait before sending this error; longer than the client's timeout makes the attempt time out instead. */
-  delayMs: z.number().int().nonnegative().optional(),
-});
+export const scriptedErrorSchema = z
+  .strictObject({
+    /** An API error with this status (the real error body). Exactly one of `status` and `fault`. */
+    status: z.number().int().min(400).max(599).optional(),
+    /** A transport fault instead of an API error. */
+    fault: z.enum(FAULTS).optional(),
+    /** Seconds, sent as the `retry-after` header (the SDK and our error classifier read it). */
+    retryAfter: z.number().nonnegative().optional(),
+    message: z.string().optional(),
+    /** Overrides the error type derived from the status (e.g. `billing_error` for a 400). */
+    type: z.string().min(1).optional(),
+    /** Wait before sending this error; longer than the client's timeout makes the attempt time out instead. */
+    delayMs: z.number().int().nonnegative().optional(),
+  })
+  .superRefine((e, ctx) => {
+    if ((e.status === undefined) === (e.fault === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a scripted error needs exactly one of "status" and "fault"' });
+      return;
+    }
+    if (e.fault === undefined) return;
+    // A fault has no error body or headers: these fields would be silently ignored, so they are refused.
+    for (const key of ['retryAfter', 'message', 'type'] as const) {
+      if (e[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: `"${key}" does not apply to a fault` });
+    }
+    if (e.fault === 'stall' && e.delayMs !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['delayMs'], message: '"delayMs" does not apply to a stall (it never answers)' });
+    }
+  });
 
 export const toolCallSchema = z.strictObject({
   name: z.string(),

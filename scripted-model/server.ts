@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { checkExpectations } from './expectations';
 import { countAssistantMessages, fallbackRunKey, parseMessagesRequest } from './request';
-import { loadScenario, type LoadedScenario, type ScriptedError } from './scenario';
+import { loadScenario, type Fault, type LoadedScenario, type ScriptedError } from './scenario';
 import { buildMessage, errorBody, errorTypeFor, newRequestId } from './wire';
 
 /** Selects the scenario (a name looked up in the scenario dirs, or a path). */
@@ -45,16 +45,24 @@ export interface RecordedRequest {
   attempt: number | null;
   /** The parsed JSON body (or the raw text when it was not JSON). */
   body: unknown;
+  /** The HTTP status sent; 0 while the answer is pending, or when no response was sent (a reset, a stall). */
   status: number;
-  /** The error message sent, for non-200 answers. */
+  /** The error message sent, for non-200 answers, or what the fault did. */
   error?: string;
+  /** The transport fault played instead of an answer, if one was. */
+  fault?: Fault;
+  /**
+   * Set when the client closed the connection before an answer was sent (it timed out or aborted the request):
+   * how long after the request arrived. A stalled or slow answer shows whether the client gave up, and when.
+   */
+  clientClosedAfterMs?: number;
 }
 
 export interface ScriptedModelServer {
   /** e.g. http://127.0.0.1:PORT, no trailing slash: pass it as the SDK's `baseURL`. */
   url: string;
   port: number;
-  /** Every /v1/messages request, in arrival order. */
+  /** Every /v1/messages request, in arrival order; one still waiting for its answer has status 0. */
   requests: RecordedRequest[];
   close(): Promise<void>;
 }
@@ -139,7 +147,55 @@ export async function startScriptedModelServer(opts: ScriptedModelServerOptions)
     if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
   }
 
+  /** Resolves when the connection closes: the client gave up, or the server is closing. */
+  function untilClosed(res: ServerResponse): Promise<void> {
+    if (res.destroyed || closing) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        sleepers.delete(wake);
+        res.off('close', wake);
+        resolve();
+      };
+      sleepers.add(wake);
+      res.once('close', wake);
+    });
+  }
+
+  /**
+   * Plays a transport fault. The answer the turn would have given is still built, so `truncate` and `invalid_json`
+   * carry a realistic body; `reset` and `truncate` close the connection from our side.
+   */
+  async function playFault(fault: Fault, res: ServerResponse, entry: RecordedRequest, answer: () => unknown): Promise<void> {
+    entry.fault = fault;
+    if (fault === 'stall') {
+      entry.error = 'fault stall: no answer sent';
+      await untilClosed(res);
+      return;
+    }
+    if (fault === 'reset') {
+      entry.error = 'fault reset: connection dropped without a response';
+      res.destroy();
+      return;
+    }
+    const text = JSON.stringify(answer());
+    entry.status = 200;
+    if (fault === 'invalid_json') {
+      // Complete as far as HTTP goes (the length matches), but the JSON lacks its closing braces.
+      entry.error = 'fault invalid_json: a 200 whose body is not valid JSON';
+      const body = text.slice(0, -2);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    // truncate: the headers promise the whole body, half of it arrives, then the connection closes.
+    entry.error = 'fault truncate: the body stopped halfway and the connection closed';
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.write(text.slice(0, Math.floor(text.length / 2)), () => res.destroy());
+  }
+
   async function handleMessages(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const arrived = Date.now();
+    let answered = false;
     const entry: RecordedRequest = {
       at: new Date().toISOString(),
       requestId,
@@ -150,6 +206,12 @@ export async function startScriptedModelServer(opts: ScriptedModelServerOptions)
       body: null,
       status: 0,
     };
+    // Recorded on arrival and completed as the answer goes out, so a request still waiting (a stall) shows too.
+    record(entry);
+    res.once('close', () => {
+      // Closed before an answer went out (a fault we played counts as one): the client gave up on this request.
+      if (!answered && !closing) entry.clientClosedAfterMs = Date.now() - arrived;
+    });
     const baseHeaders = { 'request-id': requestId };
     try {
       const raw = await readBody(req);
@@ -205,15 +267,25 @@ export async function startScriptedModelServer(opts: ScriptedModelServerOptions)
       entry.attempt = attempt;
 
       const scripted: ScriptedError | undefined = turn.errors?.[attempt];
+      if (scripted?.fault) {
+        await sleep(scripted.delayMs);
+        // Every fault but a stall is the answer; a stall waits for the client to give up.
+        answered = scripted.fault !== 'stall';
+        await playFault(scripted.fault, res, entry, () =>
+          buildMessage(turn, turnIndex, runKey, request.model, Buffer.byteLength(raw)),
+        );
+        return;
+      }
       if (scripted) {
         await sleep(scripted.delayMs);
         const headers: Record<string, string> =
           scripted.retryAfter === undefined ? {} : { 'retry-after': String(scripted.retryAfter) };
+        const status = scripted.status as number;
         throw new ApiFailure(
-          scripted.status,
+          status,
           scripted.message ??
-            `scripted ${scripted.status} for scenario "${scenario.name}" turn ${turnIndex} attempt ${attempt}`,
-          scripted.type ?? errorTypeFor(scripted.status),
+            `scripted ${status} for scenario "${scenario.name}" turn ${turnIndex} attempt ${attempt}`,
+          scripted.type ?? errorTypeFor(status),
           headers,
         );
       }
@@ -221,6 +293,7 @@ export async function startScriptedModelServer(opts: ScriptedModelServerOptions)
       const message = buildMessage(turn, turnIndex, runKey, request.model, Buffer.byteLength(raw));
       entry.status = 200;
       sendJson(res, 200, message, baseHeaders);
+      answered = true;
     } catch (err) {
       const failure =
         err instanceof ApiFailure
@@ -229,12 +302,11 @@ export async function startScriptedModelServer(opts: ScriptedModelServerOptions)
             new ApiFailure(500, `scripted model internal error: ${err instanceof Error ? err.message : String(err)}`);
       entry.status = failure.status;
       entry.error = failure.message;
+      answered = true;
       sendJson(res, failure.status, errorBody(failure.errorType, failure.message, requestId), {
         ...baseHeaders,
         ...failure.headers,
       });
-    } finally {
-      record(entry);
     }
   }
 

@@ -355,4 +355,20 @@ describe('loadScenario', () => {
     writeFileSync(file, JSON.stringify({ name: 'e', turns: [{ txet: 'typo' }] }));
     expect(() => loadScenario(file, [])).toThrow(/turns\.0/);
   });
+
+  test('a scripted error is an API error (status) or a transport fault, never both; a fault takes no error fields', () => {
+    const check = (error: unknown) => {
+      const file = join(dir, 'fault.json');
+      writeFileSync(file, JSON.stringify({ name: 'f', turns: [{ text: 'x', errors: [error] }] }));
+      return () => loadScenario(file, []);
+    };
+    for (const fault of ['reset', 'truncate', 'invalid_json', 'stall']) expect(check({ fault })).not.toThrow();
+    expect(check({ fault: 'reset', delayMs: 100 })).not.toThrow();
+    expect(check({})).toThrow(/turns\.0\.errors\.0: a scripted error needs exactly one of "status" and "fault"/);
+    expect(check({ status: 500, fault: 'reset' })).toThrow(/exactly one of "status" and "fault"/);
+    expect(check({ fault: 'hang' })).toThrow(/turns\.0\.errors\.0\.fault: /);
+    expect(check({ fault: 'truncate', retryAfter: 1 })).toThrow(/errors\.0\.retryAfter: "retryAfter" does not apply to a fault/);
+    expect(check({ fault: 'reset', message: 'x' })).toThrow(/errors\.0\.message: /);
+    expect(check({ fault: 'stall', delayMs: 10 })).toThrow(/errors\.0\.delayMs: "delayMs" does not apply to a stall/);
+  });
 });
