@@ -28,7 +28,22 @@ export const MODEL_ERROR_TYPES = {
   transport: 'ModelTransportError',
   badRequest: 'ModelBadRequest',
   auth: 'ModelAuthError',
+  /** Out of credit, or an organisation's or workspace's spend limit reached: money, not load. Not retried. */
+  spendLimit: 'ModelSpendLimit',
 } as const;
+
+/**
+ * Failure types that mean "the model cannot be reached now", not "the request is wrong": when a model step still
+ * fails with one of these after its retries (or a spend limit, which is not retried), the run escalates to a
+ * person (`model_unavailable`) instead of failing. A bad request or a rejected key still fails the run.
+ */
+export const MODEL_UNAVAILABLE_TYPES: readonly string[] = [
+  MODEL_ERROR_TYPES.rateLimited,
+  MODEL_ERROR_TYPES.overloaded,
+  MODEL_ERROR_TYPES.serverError,
+  MODEL_ERROR_TYPES.transport,
+  MODEL_ERROR_TYPES.spendLimit,
+];
 
 export const UNKNOWN_AGENT = 'UnknownAgent';
 

@@ -46,6 +46,12 @@ export interface RunOptions {
    * (default 30 s); start-to-close bounds one attempt (default 2 min).
    */
   timeouts?: { modelHeartbeatMs?: number; modelStartToCloseMs?: number };
+  /**
+   * The model step's retries (defaults: 1 s doubling to 30 s, 5 attempts). Each failed attempt waits a jittered
+   * delay between half and all of the current interval (a 429 waits its `retry-after`). When the attempts run out
+   * the run escalates (`model_unavailable`).
+   */
+  modelRetry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number };
 }
 
 export interface AgentRunInput {

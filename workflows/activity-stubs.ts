@@ -11,23 +11,31 @@ export const agentActivities = proxyActivities<AgentActivities>({
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: [UNKNOWN_AGENT] },
 });
 
+/** The model step's retry policy unless the run says otherwise. */
+export const MODEL_RETRY_DEFAULTS = { initialIntervalMs: 1_000, maximumIntervalMs: 30_000, maximumAttempts: 5 };
+
 /**
- * The model step. Temporal owns retries (the SDK's are off): backoff with jitter from 1 s to 30 s; a 429's
- * `retry-after` overrides the interval through the failure's nextRetryDelay. The heartbeat timeout notices a
- * worker that died mid-request long before the start-to-close timeout would.
+ * The model step. Temporal owns retries (the SDK's are off): 1 s doubling to 30 s, 5 attempts. Temporal's policy
+ * has no jitter, so the activity names each retry's delay itself through the failure's nextRetryDelay (between
+ * half and all of the policy's interval; a 429's `retry-after`). A spend limit, a bad request and a rejected key are
+ * not retried. The heartbeat timeout notices a worker that died mid-request long before the start-to-close would.
  */
-export function modelActivity(timeouts: RunOptions['timeouts'] = {}, summary?: string): AgentActivities['model.call'] {
+export function modelActivity(
+  timeouts: RunOptions['timeouts'] = {},
+  summary?: string,
+  retry: RunOptions['modelRetry'] = {},
+): AgentActivities['model.call'] {
   return proxyActivities<AgentActivities>({
     // Shown in the Temporal UI next to the activity: which step this call is.
     summary,
     startToCloseTimeout: timeouts.modelStartToCloseMs ?? '2 minutes',
     heartbeatTimeout: timeouts.modelHeartbeatMs ?? '30 seconds',
     retry: {
-      initialInterval: '1 second',
+      initialInterval: retry.initialIntervalMs ?? MODEL_RETRY_DEFAULTS.initialIntervalMs,
       backoffCoefficient: 2,
-      maximumInterval: '30 seconds',
-      maximumAttempts: 5,
-      nonRetryableErrorTypes: [MODEL_ERROR_TYPES.badRequest, MODEL_ERROR_TYPES.auth, UNKNOWN_AGENT],
+      maximumInterval: retry.maximumIntervalMs ?? MODEL_RETRY_DEFAULTS.maximumIntervalMs,
+      maximumAttempts: retry.maximumAttempts ?? MODEL_RETRY_DEFAULTS.maximumAttempts,
+      nonRetryableErrorTypes: [MODEL_ERROR_TYPES.badRequest, MODEL_ERROR_TYPES.auth, MODEL_ERROR_TYPES.spendLimit, UNKNOWN_AGENT],
     },
   })['model.call'];
 }
