@@ -1,11 +1,15 @@
 /**
  * The model step: one activity, one Messages API request. The conversation comes in as plain JSON; the response
- * goes out with every proposed tool call already checked against the tool's zod schema.
+ * goes out with every proposed tool call already checked against the tool's zod schema, and with anything the
+ * agent cannot use (an unknown block, a call cut off by `max_tokens`) marked so that it never runs.
  */
 import type Anthropic from '@anthropic-ai/sdk';
+import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { AgentRegistry } from '../agents/registry';
-import type { AssistantBlock, ModelCallInput, ModelCallResult, ProposedToolCall } from '../common/model';
+import { MODEL_ERROR_TYPES } from '../common/failures';
+import type { AssistantBlock, CallCheck, ModelCallInput, ModelCallResult, ProposedToolCall } from '../common/model';
+import type { ToolCallError } from '../common/trace';
 import { classifyModelError } from './model-errors';
 
 /** Headers that select a scenario on the scripted model server; the real API ignores unknown headers. */
@@ -45,43 +49,131 @@ export function createModelCall(deps: ModelDeps) {
           tools: deps.registry.modelTools(agent.name, input.scope),
         },
         {
+          // Cancellation, or the worker's own start-to-close timer, aborts the request instead of leaving it open.
           signal: ctx.cancellationSignal,
+          // A stalled answer ends this attempt a little before Temporal's start-to-close would: the attempt fails
+          // as a transport error with its own jittered retry delay, and the connection is closed.
+          timeout: requestTimeoutMs(ctx.info.startToCloseTimeoutMs),
           headers: deps.scripted
             ? { [SCENARIO_HEADER]: input.scenario ?? null, [RUN_HEADER]: input.workflowId }
             : undefined,
         },
       );
     } catch (err) {
-      throw classifyModelError(err);
+      // Cancelled (the run was cancelled, or the attempt timed out): report a cancellation, not a model error.
+      if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
+      throw classifyModelError(err, { attempt: ctx.info.attempt, policy: ctx.info.retryPolicy });
     } finally {
       clearInterval(heartbeat);
     }
-    const content = message.content as unknown as AssistantBlock[];
-    const text = content
-      .filter((b): b is { type: 'text'; text: string } => b.type === 'text' && typeof b.text === 'string')
-      .map((b) => b.text)
-      .join('\n');
-    const toolCalls: ProposedToolCall[] = message.content
-      .filter((b): b is Anthropic.ToolUseBlock => b.type === 'tool_use')
-      .map((b) => ({
-        toolUseId: b.id,
-        name: b.name,
-        input: b.input,
-        check: deps.registry.checkCall(agent.name, b.id, b.name, b.input),
-      }));
+    if (!Array.isArray(message?.content)) {
+      // A 200 whose JSON is not a message (a proxy's page, a different API): the transport failed us.
+      throw ApplicationFailure.create({
+        message: 'model response is not a Messages API message (no content array)',
+        type: MODEL_ERROR_TYPES.transport,
+      });
+    }
+    const read = readContent(message.content as unknown[], message.stop_reason, (id, name, toolInput) =>
+      deps.registry.checkCall(agent.name, id, name, toolInput),
+    );
     ctx.log.info('model response', {
       correlationId: input.correlationId,
       step: input.step,
       stopReason: message.stop_reason,
-      toolCalls: toolCalls.length,
+      toolCalls: read.toolCalls.length,
+      refusedBlocks: read.refusedBlocks.length,
     });
     return {
       model: message.model,
-      content,
-      text,
+      content: read.content,
+      text: read.text,
       stopReason: message.stop_reason,
-      usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
-      toolCalls,
+      usage: { inputTokens: message.usage?.input_tokens ?? 0, outputTokens: message.usage?.output_tokens ?? 0 },
+      toolCalls: read.toolCalls,
+      ...(read.refusedBlocks.length > 0 ? { refusedBlocks: read.refusedBlocks } : {}),
     };
   };
+}
+
+/** A tenth of the attempt's start-to-close timeout (at most 10 s) before it: the SDK gives up first. */
+export function requestTimeoutMs(startToCloseMs: number): number {
+  return Math.max(100, Math.round(startToCloseMs - Math.min(10_000, startToCloseMs / 10)));
+}
+
+/** Blocks the agent knows: it reads text and tool_use, and passes thinking blocks back to the model unchanged. */
+const KNOWN_BLOCKS = new Set(['text', 'tool_use', 'thinking', 'redacted_thinking']);
+
+/** The tool name a refused block is filed under in the trace and the escalation. */
+export const CONTENT_BLOCK = '(content block)';
+
+export interface ReadContent {
+  /** The blocks as the conversation keeps them (see ModelCallResult.refusedBlocks). */
+  content: AssistantBlock[];
+  text: string;
+  toolCalls: ProposedToolCall[];
+  refusedBlocks: ToolCallError[];
+}
+
+/**
+ * Reads a response's content. Text blocks make the text; each well-formed tool_use becomes a proposed call with its
+ * schema verdict, except that a call the response was cut off in (`max_tokens`, and the call is the last block) is
+ * refused whatever its arguments look like. A block of an unknown type, or a tool_use without an id or a name, is
+ * refused and replaced in the conversation by a note (the API would reject it sent back); a tool_use whose input
+ * is not an object keeps its verdict (refused by the schema) and goes back to the model as `{}` for the same reason.
+ */
+export function readContent(
+  blocks: unknown[],
+  stopReason: string | null,
+  check: (toolUseId: string, name: string, input: unknown) => CallCheck,
+): ReadContent {
+  const content: AssistantBlock[] = [];
+  const texts: string[] = [];
+  const toolCalls: ProposedToolCall[] = [];
+  const refusedBlocks: ToolCallError[] = [];
+  blocks.forEach((raw, index) => {
+    const block = isRecord(raw) ? raw : { type: typeof raw };
+    const type = typeof block.type === 'string' ? block.type : '(none)';
+    const wellFormedToolUse = type === 'tool_use' && nonEmpty(block.id) && nonEmpty(block.name);
+    if (!KNOWN_BLOCKS.has(type) || (type === 'tool_use' && !wellFormedToolUse) || (type === 'text' && typeof block.text !== 'string')) {
+      const what = type === 'tool_use' ? 'a tool_use block without a valid id and name' : `a content block of type "${type}"`;
+      refusedBlocks.push({
+        tool: CONTENT_BLOCK,
+        toolUseId: `block-${index}`,
+        code: 'invalid_block',
+        message: `Your response contained ${what}, which this agent cannot use. It was ignored and nothing in it was executed. Use text and tool_use blocks only.`,
+      });
+      content.push({ type: 'text', text: `[${what} was removed here: the agent cannot use it]` });
+      return;
+    }
+    if (type === 'text') texts.push(block.text as string);
+    if (type !== 'tool_use') {
+      content.push(block as AssistantBlock);
+      return;
+    }
+    const id = block.id as string;
+    const name = block.name as string;
+    const cutOff = stopReason === 'max_tokens' && index === blocks.length - 1;
+    const verdict: CallCheck = cutOff
+      ? {
+          ok: false,
+          error: {
+            tool: name,
+            toolUseId: id,
+            code: 'truncated_call',
+            message: `Your response reached the max_tokens limit while writing this call to "${name}", so its arguments may be incomplete. It was not executed. Call the tool again with complete arguments (keep them short), or answer without it.`,
+          },
+        }
+      : check(id, name, block.input);
+    toolCalls.push({ toolUseId: id, name, input: block.input, check: verdict });
+    content.push(isRecord(block.input) ? (block as AssistantBlock) : { ...block, type: 'tool_use', id, name, input: {} });
+  });
+  return { content, text: texts.join('\n'), toolCalls, refusedBlocks };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
 }

@@ -19,7 +19,9 @@ export type EscalationKind =
   /** An advise-mode run recommends an action: a person may approve it, and it then runs. */
   | 'recommendation'
   /** A tool's verify() could not confirm the effect of an action that ran. */
-  | 'verification_failed';
+  | 'verification_failed'
+  /** The model step kept failing (overloaded, server errors, timeouts, rate limits) or hit a spend limit. */
+  | 'model_unavailable';
 
 /**
  * Which decisions make sense for which kind. `approve` on a call that was never valid, or `edit` on a limit,
@@ -32,6 +34,9 @@ export const ALLOWED_DECISIONS: Record<EscalationKind, readonly Decision[]> = {
   low_confidence: ['approve', 'reject', 'edit', 'answer', 'abort'],
   recommendation: ['approve', 'reject', 'edit', 'abort'],
   verification_failed: ['approve', 'reject', 'answer', 'abort'],
+  // approve: try the step again; answer: the same, with the person's words added for the model; reject: the run
+  // ends failed with the model's error. There is no call to edit.
+  model_unavailable: ['approve', 'reject', 'answer', 'abort'],
 };
 
 /** The tool call an escalation is about: what the model proposed, and why. */

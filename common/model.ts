@@ -75,6 +75,13 @@ export interface ModelCallResult {
   stopReason: string | null;
   usage: TokenUsage;
   toolCalls: ProposedToolCall[];
+  /**
+   * Content blocks the agent could not use (unknown block types, tool_use blocks without id or name). Nothing in
+   * them runs; the model is told, and the turn counts as a failed one (corrective attempt, then escalation). In
+   * `content` each is replaced by a short note, so the conversation sent back stays valid. Absent when there are
+   * none (and in results recorded before this field existed).
+   */
+  refusedBlocks?: ToolCallError[];
 }
 
 /** Context passed to every tool call: where it comes from, and the key that makes a retried side effect safe. */

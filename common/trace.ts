@@ -46,7 +46,17 @@ export interface FieldError {
 export interface ToolCallError {
   tool: string;
   toolUseId: string;
-  code: 'unknown_tool' | 'invalid_input' | 'out_of_scope' | 'invalid_output' | 'tool_failed' | 'rejected';
+  code:
+    | 'unknown_tool'
+    | 'invalid_input'
+    | 'out_of_scope'
+    | 'invalid_output'
+    | 'tool_failed'
+    | 'rejected'
+    /** The response hit `max_tokens` while this call was being written: its arguments may be cut short. */
+    | 'truncated_call'
+    /** A content block the agent cannot use (an unknown type, a tool_use without id or name); `tool` is `(content block)`. */
+    | 'invalid_block';
   message: string;
   fields?: FieldError[];
 }

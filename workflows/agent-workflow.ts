@@ -12,14 +12,16 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   setHandler,
+  TimeoutFailure,
 } from '@temporalio/workflow';
 import type { Resolution } from '../common/escalation';
-import { RUN_FAILURE_TYPE } from '../common/failures';
+import { MODEL_UNAVAILABLE_TYPES, RUN_FAILURE_TYPE } from '../common/failures';
 import type { ModelCallResult, ProposedToolCall, ToolResultBlock } from '../common/model';
 import type { AgentRunInput, AgentRunResult, AgentSpec } from '../common/run';
 import type { ToolCallError } from '../common/trace';
-import { agentActivities, modelActivity } from './activity-stubs';
+import { agentActivities, MODEL_RETRY_DEFAULTS, modelActivity } from './activity-stubs';
 import { addUserText } from './conversation';
 import { enforceLimits } from './limits';
 import { cancelRequestSignal, ledgerQuery, statusQuery, traceQuery } from './messages';
@@ -65,12 +67,19 @@ async function agentLoop(run: RunContext): Promise<string> {
     await enforceLimits(run);
     run.state.step++;
     const response = await callModel(run);
-    if (response.toolCalls.length === 0) return response.text;
+    // Blocks the agent cannot use (an unknown type, a malformed tool_use) never run; the turn counts as failed.
+    const refused = response.refusedBlocks ?? [];
+    if (response.toolCalls.length === 0 && refused.length === 0) return response.text;
 
     const results: ToolResultBlock[] = [];
     const errors: ToolCallError[] = [];
+    for (const error of refused) {
+      run.trace.record({ kind: 'validation_error', error, args: null });
+      errors.push(error);
+    }
     for (const call of response.toolCalls) results.push(await dispatchToolCall(run, call, response.text, errors));
-    run.messages.push({ role: 'user', content: results });
+    if (results.length > 0) run.messages.push({ role: 'user', content: results });
+    if (refused.length > 0) addUserText(run.messages, refused.map((e) => e.message).join('\n'));
 
     if (errors.length === 0) {
       failureStreak = 0;
@@ -84,9 +93,10 @@ async function agentLoop(run: RunContext): Promise<string> {
     // The corrective attempts failed too: a person decides; the model does not get to loop.
     const failedIds = new Set(errors.map((e) => e.toolUseId));
     const editable = [...response.toolCalls].reverse().find((c) => failedIds.has(c.toolUseId) && run.tool(c.name) && run.inScope(c.name));
+    const what = errors.some((e) => e.code === 'invalid_block') ? "the model's responses could not be used" : 'tool calls failed';
     const resolution = await run.escalate(
       'invalid_tool_calls',
-      `tool calls failed ${failureStreak} turn(s) in a row (corrective attempts allowed: ${run.correctiveRetries})`,
+      `${what} ${failureStreak} turn(s) in a row (corrective attempts allowed: ${run.correctiveRetries})`,
       {
         errors,
         proposedCall: editable && { toolUseId: editable.toolUseId, tool: editable.name, args: editable.input, reasoning: response.text },
@@ -98,24 +108,26 @@ async function agentLoop(run: RunContext): Promise<string> {
 }
 
 async function callModel(run: RunContext): Promise<ModelCallResult> {
-  run.trace.record({ kind: 'model_request', model: run.spec.model, messageCount: run.messages.length });
   let response: ModelCallResult;
-  try {
-    const summary = `step ${run.state.step}: ask ${run.spec.model} (${run.messages.length} messages)`;
-    response = await modelActivity(run.input.options?.timeouts, summary)({
-      agent: run.spec.name,
-      messages: run.messages,
-      correlationId: run.input.correlationId,
-      workflowId: run.workflowId,
-      step: run.state.step,
-      scenario: run.input.scenario,
-      scope: run.input.options?.scope,
-    });
-  } catch (err) {
-    if (isCancellation(err)) throw err;
-    const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-    const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
-    throw new RunEnded('failed', `model call failed: ${message}`, cause?.type ?? 'ModelCallFailed');
+  for (;;) {
+    run.trace.record({ kind: 'model_request', model: run.spec.model, messageCount: run.messages.length });
+    try {
+      const summary = `step ${run.state.step}: ask ${run.spec.model} (${run.messages.length} messages)`;
+      response = await modelActivity(run.input.options?.timeouts, summary, run.input.options?.modelRetry)({
+        agent: run.spec.name,
+        messages: run.messages,
+        correlationId: run.input.correlationId,
+        workflowId: run.workflowId,
+        step: run.state.step,
+        scenario: run.input.scenario,
+        scope: run.input.options?.scope,
+      });
+      break;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      // Returns when a person says to try the step again; otherwise the run ends.
+      await modelStepFailed(run, err);
+    }
   }
   run.state.usage.inputTokens += response.usage.inputTokens;
   run.state.usage.outputTokens += response.usage.outputTokens;
@@ -132,6 +144,38 @@ async function callModel(run: RunContext): Promise<ModelCallResult> {
   });
   run.messages.push({ role: 'assistant', content: response.content });
   return response;
+}
+
+/** Runs recorded before a failed model step escalated failed at that point instead; they replay that way. */
+export const MODEL_UNAVAILABLE_PATCH = 'model-unavailable-escalates';
+
+/**
+ * A model step that failed after its retries. A request the API refused (bad request, rejected key) fails the run:
+ * asking again cannot help, and a person must fix the agent or the key. The model being unreachable (overloaded,
+ * server errors, dropped connections, rate limits, attempts that timed out) or a spend limit escalates instead:
+ * a person may have the step tried again (approve; answer, with words for the model), end the run (reject), or
+ * abort it.
+ */
+async function modelStepFailed(run: RunContext, err: unknown): Promise<void> {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  const application = cause instanceof ApplicationFailure ? cause : undefined;
+  const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
+  const errorType = application?.type ?? 'ModelCallFailed';
+  const unavailable = cause instanceof TimeoutFailure || MODEL_UNAVAILABLE_TYPES.includes(application?.type ?? '');
+  if (!unavailable || !patched(MODEL_UNAVAILABLE_PATCH)) throw new RunEnded('failed', `model call failed: ${message}`, errorType);
+
+  const state = err instanceof ActivityFailure ? err.retryState : undefined;
+  const attempts = run.input.options?.modelRetry?.maximumAttempts ?? MODEL_RETRY_DEFAULTS.maximumAttempts;
+  const how =
+    state === 'NON_RETRYABLE_FAILURE' ? 'not retried' : state === 'MAXIMUM_ATTEMPTS_REACHED' ? `all ${attempts} attempts failed` : `retry state ${state}`;
+  const kind = cause instanceof TimeoutFailure ? 'ModelTimeout' : errorType;
+  const resolution = await run.escalate('model_unavailable', `model step ${run.state.step} failed (${kind}, ${how}): ${message}`);
+  if (resolution.decision === 'reject') {
+    const why = resolution.text ? `: ${resolution.text}` : '';
+    throw new RunEnded('failed', `model call failed: ${message}; ${resolution.by} decided not to try again${why}`, errorType);
+  }
+  // approve or answer: the same step again, with a fresh set of attempts.
+  if (resolution.decision === 'answer' && resolution.text) addUserText(run.messages, `${resolution.by}: ${resolution.text}`);
 }
 
 /** A person's decision on calls that failed their corrective attempt. */

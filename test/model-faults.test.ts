@@ -1,0 +1,362 @@
+/**
+ * Model faults, through the scripted model and the real Anthropic SDK: rate limits and spend limits, overloaded and
+ * failing servers, a stalled answer, a dropped connection, a truncated or garbled body, and responses the agent
+ * must not act on. docs/reliability.md lists each fault, its guarantee and the test here that shows it.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import type { ApplicationFailure } from '@temporalio/common';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { CONTENT_BLOCK, readContent, requestTimeoutMs } from '../activities/model-call';
+import { classifyModelError, jitteredBackoffMs, MAX_RETRY_AFTER_MS, retryAfterMs } from '../activities/model-errors';
+import type { CallCheck } from '../common/model';
+import type { RunOptions } from '../common/run';
+import { RUN_HEADER, SCENARIO_HEADER } from '../scripted-model/server';
+import type { AgentRun } from '../client/agent-client';
+import { executions, resetExecutions, testAgent } from './fixtures/test-agent';
+import { eventsOf, kinds, scheduledActivities, uniqueId, waitForEscalation } from './helpers/runs';
+import { useTestEnv } from './helpers/test-env';
+
+const env = useTestEnv('model-faults');
+beforeEach(() => resetExecutions());
+
+/** Short retries (200 ms doubling to 400 ms, 5 attempts), so a test that exhausts them stays quick. */
+const FAST: RunOptions = { modelRetry: { initialIntervalMs: 200, maximumIntervalMs: 400 } };
+
+function start(scenario: string, options: RunOptions = FAST): Promise<AgentRun> {
+  return env().client.start('tester', 'hello', { scenario, correlationId: uniqueId(scenario), options });
+}
+
+/**
+ * The server times a request from its arrival, the client from just before sending it: a client-side timeout shows
+ * at the server up to the request's transit time early. Loopback on a busy 2-core machine: allow this much.
+ */
+const TRANSIT_MS = 100;
+
+/** What the scripted model saw of this run, in order. */
+function requestsOf(run: AgentRun) {
+  return env().model.requests.filter((r) => r.runKey === run.workflowId);
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** One Messages API call as the model-call activity makes it, straight through the SDK. */
+function sdkCall(scenario: string, run: string, opts: { timeout?: number } = {}): Promise<Anthropic.Message> {
+  const client = new Anthropic({ apiKey: 'test', baseURL: env().model.url, maxRetries: 0 });
+  return client.messages.create(
+    { model: 'claude-test', max_tokens: 100, messages: [{ role: 'user', content: 'hello' }] },
+    { headers: { [SCENARIO_HEADER]: scenario, [RUN_HEADER]: run }, ...opts },
+  );
+}
+
+async function sdkError(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to fail');
+}
+
+function apiError(status: number, type: string, message: string, headers: Record<string, string> = {}) {
+  return Anthropic.APIError.generate(status, { type: 'error', error: { type, message } }, undefined, new Headers(headers));
+}
+
+describe('classification: what is retried, and after how long', () => {
+  test('a 429 waits at least its retry-after (plus at most 10 % jitter), and never more than 5 minutes', () => {
+    const low = classifyModelError(apiError(429, 'rate_limit_error', 'slow down', { 'retry-after': '2' }), { attempt: 1, random: () => 0 });
+    const high = classifyModelError(apiError(429, 'rate_limit_error', 'slow down', { 'retry-after': '2' }), { attempt: 1, random: () => 0.999 });
+    expect(low).toMatchObject({ type: 'ModelRateLimited', nonRetryable: false, nextRetryDelay: 2000 });
+    expect(high.nextRetryDelay).toBeGreaterThanOrEqual(2000);
+    expect(high.nextRetryDelay).toBeLessThanOrEqual(2200);
+    // An hour is not waited blindly: the bound applies (the next attempt may meet the limit again).
+    expect(retryAfterMs(new Headers({ 'retry-after': '3600' }))).toBe(MAX_RETRY_AFTER_MS);
+    expect(MAX_RETRY_AFTER_MS).toBe(300_000);
+    // No usable retry-after: the jittered backoff applies instead.
+    const none = classifyModelError(apiError(429, 'rate_limit_error', 'slow down'), { attempt: 1, random: () => 0 });
+    expect(none.nextRetryDelay).toBe(500);
+  });
+
+  test('spend and billing limits, in the real API\'s words, are not retried', async () => {
+    const spend = [
+      apiError(429, 'rate_limit_error', "This request would exceed your account's monthly spend limit. Please try again later."),
+      apiError(400, 'invalid_request_error', 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.'),
+      apiError(400, 'invalid_request_error', 'You have reached your specified workspace API usage limits. You will regain access on 2026-01-01 at 00:00 UTC.'),
+      apiError(402, 'billing_error', 'Billing error'),
+    ];
+    for (const err of spend) expect(classifyModelError(err)).toMatchObject({ type: 'ModelSpendLimit', nonRetryable: true });
+    // Through the wire: the scripted model's 429 as the SDK raises it.
+    const wire = await sdkError(sdkCall('model-spend-limit', uniqueId('spend-sdk')));
+    expect(wire).toBeInstanceOf(Anthropic.RateLimitError);
+    expect(classifyModelError(wire)).toMatchObject({ type: 'ModelSpendLimit', nonRetryable: true });
+    // An ordinary rate limit stays retryable.
+    expect(classifyModelError(apiError(429, 'rate_limit_error', 'Number of request tokens has exceeded your per-minute rate limit'))).toMatchObject({
+      type: 'ModelRateLimited',
+      nonRetryable: false,
+    });
+  });
+
+  test('a reset connection, a truncated body and invalid JSON are retryable transport errors', async () => {
+    const run = uniqueId('transport-sdk');
+    const failures: ApplicationFailure[] = [];
+    for (let i = 0; i < 3; i++) failures.push(classifyModelError(await sdkError(sdkCall('model-transport', run))));
+    expect(failures.map((f) => [f.type, f.nonRetryable])).toEqual([
+      ['ModelTransportError', false],
+      ['ModelTransportError', false],
+      ['ModelTransportError', false],
+    ]);
+    expect(failures.map((f) => f.message)).toEqual([
+      expect.stringMatching(/^model request failed in transport: Connection error/),
+      expect.stringMatching(/^model response cut off: terminated/),
+      expect.stringMatching(/^model response unreadable: /),
+    ]);
+    const faults = env().model.requests.filter((r) => r.runKey === run).map((r) => r.fault);
+    expect(faults).toEqual(['reset', 'truncate', 'invalid_json']);
+    // The fourth attempt gets the answer: nothing about the faults sticks.
+    expect((await sdkCall('model-transport', run)).content).toEqual([{ type: 'text', text: 'Answer after three transport faults.' }]);
+  });
+
+  test('a stalled answer: the request times out, its connection is closed, and that is a retryable transport error', async () => {
+    const run = uniqueId('stall-sdk');
+    const err = await sdkError(sdkCall('model-stall', run, { timeout: 300 }));
+    expect(err).toBeInstanceOf(Anthropic.APIConnectionTimeoutError);
+    expect(classifyModelError(err)).toMatchObject({ type: 'ModelTransportError', nonRetryable: false });
+    const stalled = await until('the stalled request to be recorded', () =>
+      env().model.requests.find((r) => r.runKey === run && r.clientClosedAfterMs !== undefined),
+    );
+    expect(stalled).toMatchObject({ fault: 'stall', status: 0 });
+    // Measured from the request's arrival, a little after the client started its clock.
+    expect(stalled.clientClosedAfterMs).toBeGreaterThanOrEqual(300 - TRANSIT_MS);
+    // Inside the activity the SDK's timeout sits just under the attempt's start-to-close timeout.
+    expect(requestTimeoutMs(2_000)).toBe(1_800);
+    expect(requestTimeoutMs(120_000)).toBe(110_000);
+  });
+
+  test('backoff has jitter: each delay is between half and all of the policy interval, capped, and they differ', () => {
+    const policy = { initialInterval: 1_000, backoffCoefficient: 2, maximumInterval: 30_000 };
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      const interval = Math.min(30_000, 1_000 * 2 ** (attempt - 1));
+      const samples = Array.from({ length: 50 }, () => jitteredBackoffMs(attempt, policy));
+      for (const delay of samples) {
+        expect(delay).toBeGreaterThanOrEqual(interval / 2);
+        expect(delay).toBeLessThanOrEqual(interval);
+      }
+      expect(new Set(samples).size).toBeGreaterThan(1);
+    }
+    // The delays the activity names for consecutive failed attempts of one 529: not a fixed sequence.
+    const overloaded = apiError(529, 'overloaded_error', 'Overloaded');
+    const delays = (random: () => number) =>
+      [1, 2, 3, 4].map((attempt) => classifyModelError(overloaded, { attempt, policy, random }).nextRetryDelay as number);
+    expect(delays(() => 0)).toEqual([500, 1000, 2000, 4000]);
+    expect(delays(() => 0.5)).toEqual([750, 1500, 3000, 6000]);
+    expect(new Set(delays(Math.random)).size).toBe(4);
+  });
+
+  test('a call cut off by max_tokens is refused whatever it looks like; complete calls before it keep their verdict', () => {
+    const ok: CallCheck = { ok: true, args: {} };
+    const blocks = [
+      { type: 'tool_use', id: 'a', name: 'echo', input: { text: 'one' } },
+      { type: 'tool_use', id: 'b', name: 'echo', input: { text: 'two' } },
+    ];
+    const cut = readContent(blocks, 'max_tokens', () => ok);
+    expect(cut.toolCalls.map((c) => (c.check.ok ? 'ok' : c.check.error.code))).toEqual(['ok', 'truncated_call']);
+    const whole = readContent(blocks, 'tool_use', () => ok);
+    expect(whole.toolCalls.every((c) => c.check.ok)).toBe(true);
+    const odd = readContent([{ type: 'mystery' }, 'not a block', { type: 'tool_use', input: {} }], 'end_turn', () => ok);
+    expect(odd.refusedBlocks.map((e) => [e.tool, e.code])).toEqual([
+      [CONTENT_BLOCK, 'invalid_block'],
+      [CONTENT_BLOCK, 'invalid_block'],
+      [CONTENT_BLOCK, 'invalid_block'],
+    ]);
+    expect(odd.content.every((b) => b.type === 'text')).toBe(true);
+    expect(odd.toolCalls).toEqual([]);
+  });
+});
+
+describe('the model unavailable: retried, then a person decides', () => {
+  test('a 429 that is a spend limit is not retried: the run escalates; approve tries the step again', async () => {
+    await env().withWorker([testAgent], async () => {
+      const run = await start('model-spend-limit');
+      const escalation = await waitForEscalation(run);
+      expect(escalation).toMatchObject({ kind: 'model_unavailable', allowedDecisions: ['approve', 'reject', 'answer', 'abort'] });
+      expect(escalation.reason).toMatch(/^model step 1 failed \(ModelSpendLimit, not retried\): model spend limit reached \(429 rate_limit_error: .*monthly spend limit/);
+      expect(requestsOf(run).map((r) => r.status)).toEqual([429]);
+      await run.resolve({ escalationId: escalation.id, decision: 'approve', by: 'pat' });
+      const result = await run.result();
+      expect(result).toMatchObject({ status: 'completed', text: 'Answer once the limit was raised.', steps: 1 });
+      expect(requestsOf(run).map((r) => r.status)).toEqual([429, 200]);
+      expect(kinds(result.trace)).toEqual([
+        'model_request', 'escalation', 'resolution', 'model_request', 'model_response', 'completion',
+      ]);
+    });
+  });
+
+  test('500 on every attempt: jittered backoff, then escalation; reject ends the run failed with the model error', async () => {
+    await env().withWorker([testAgent], async () => {
+      const run = await start('model-server-error');
+      const escalation = await waitForEscalation(run);
+      expect(escalation.kind).toBe('model_unavailable');
+      expect(escalation.reason).toMatch(/^model step 1 failed \(ModelServerError, all 5 attempts failed\): model server error \(500 api_error/);
+      const attempts = requestsOf(run);
+      expect(attempts.map((r) => r.status)).toEqual([500, 500, 500, 500, 500]);
+      // Each retry waited at least half of the policy's interval (200, 400, 400, 400 ms): the jitter's lower bound.
+      const gaps = attempts.slice(1).map((r, i) => Date.parse(r.at) - Date.parse(attempts[i]!.at));
+      [100, 200, 200, 200].forEach((min, i) => expect(gaps[i]).toBeGreaterThanOrEqual(min - 2));
+      await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat', text: 'try tomorrow' });
+      const result = await run.result();
+      expect(result.status).toBe('failed');
+      expect(result.text).toMatch(/^model call failed: model server error .*; pat decided not to try again: try tomorrow$/);
+      expect(eventsOf(result.trace, 'failure')[0]).toMatchObject({ errorType: 'ModelServerError' });
+      expect((await run.handle.describe()).status.name).toBe('FAILED');
+    });
+  });
+
+  test('529 overloaded on every attempt: escalation; answer gives the model the words and tries the step again', async () => {
+    await env().withWorker([testAgent], async () => {
+      const run = await start('model-overloaded');
+      const escalation = await waitForEscalation(run);
+      expect(escalation.reason).toMatch(/^model step 1 failed \(ModelOverloaded, all 5 attempts failed\): model overloaded \(529 overloaded_error: Overloaded\)/);
+      await run.resolve({ escalationId: escalation.id, decision: 'answer', by: 'pat', text: 'the API is back, go ahead' });
+      const result = await run.result();
+      expect(result).toMatchObject({ status: 'completed', text: 'Answer once the model is back.' });
+      const attempts = requestsOf(run);
+      expect(attempts.map((r) => r.status)).toEqual([529, 529, 529, 529, 529, 200]);
+      expect(JSON.stringify(attempts.at(-1)?.body)).toContain('pat: the API is back, go ahead');
+    });
+  });
+
+  test('a 401 is not retried and does not escalate: the run fails clearly', async () => {
+    await env().withWorker([testAgent], async () => {
+      const run = await start('model-401');
+      const result = await run.result();
+      expect(result.status).toBe('failed');
+      expect(result.text).toContain('401 authentication_error: invalid x-api-key');
+      expect(eventsOf(result.trace, 'failure')[0]).toMatchObject({ errorType: 'ModelAuthError' });
+      expect(kinds(result.trace)).not.toContain('escalation');
+      expect(requestsOf(run)).toHaveLength(1);
+    });
+  });
+});
+
+describe('transport faults: retried, the step succeeds', () => {
+  test('a stalled answer: the attempt times out, the request is aborted, the retry answers', async () => {
+    await env().withWorker([testAgent], async () => {
+      const run = await start('model-stall', { ...FAST, timeouts: { modelStartToCloseMs: 2_000 } });
+      const result = await run.result();
+      expect(result).toMatchObject({ status: 'completed', text: 'Answer after the stall.' });
+      const [stalled, answered] = requestsOf(run);
+      expect(stalled).toMatchObject({ fault: 'stall' });
+      // The client closed the stalled connection, no sooner than the attempt's request timeout.
+      expect(stalled?.clientClosedAfterMs).toBeGreaterThanOrEqual(requestTimeoutMs(2_000) - TRANSIT_MS);
+      expect(answered?.status).toBe(200);
+      const history = await run.handle.fetchHistory();
+      const started = (history.events ?? []).map((e) => e.activityTaskStartedEventAttributes?.attempt).filter((a) => a !== undefined);
+      expect(started).toEqual([1, 2]); // agent.describe, then model.call on its second attempt
+    });
+  });
+
+  test('a run cancelled while its model call stalls: the request is aborted, not left open', async () => {
+    await env().withWorker([testAgent], async () => {
+      // Default start-to-close (2 min): only the cancellation can close this connection within the test.
+      const run = await start('model-stall', { timeouts: { modelHeartbeatMs: 3_000 } });
+      await until('the model request to arrive', () => requestsOf(run)[0]);
+      await run.cancel({ by: 'pat', reason: 'not needed' });
+      expect((await run.result()).status).toBe('cancelled');
+      const aborted = await until('the stalled request to be closed by the worker', () =>
+        requestsOf(run).find((r) => r.clientClosedAfterMs !== undefined),
+      );
+      expect(aborted).toMatchObject({ fault: 'stall' });
+    });
+  });
+
+  test('a reset connection, a truncated body and invalid JSON in a row: each retried, then the step succeeds', async () => {
+    await env().withWorker([testAgent], async () => {
+      const run = await start('model-transport');
+      const result = await run.result();
+      expect(result).toMatchObject({ status: 'completed', text: 'Answer after three transport faults.' });
+      expect(requestsOf(run).map((r) => r.fault ?? r.status)).toEqual(['reset', 'truncate', 'invalid_json', 200]);
+    });
+  });
+});
+
+describe('responses the agent must not act on: never executed, corrective attempt, then escalation', () => {
+  test('a response cut by max_tokens in the middle of a tool_use (arguments that even look valid)', async () => {
+    await env().withWorker([testAgent], async () => {
+      const run = await start('max-tokens-cut');
+      const escalation = await waitForEscalation(run);
+      expect(escalation.kind).toBe('invalid_tool_calls');
+      expect(escalation.errors?.map((e) => [e.tool, e.code])).toEqual([['book_slot', 'truncated_call']]);
+      expect((await run.status()).step).toBe(2);
+      const trace = await run.trace();
+      expect(eventsOf(trace, 'validation_error').map((e) => e.error.code)).toEqual(['truncated_call', 'truncated_call']);
+      expect(eventsOf(trace, 'corrective_retry')).toHaveLength(1);
+      await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
+      expect(await run.result()).toMatchObject({ status: 'completed', text: 'I did not book anything.' });
+      expect(executions.book_slot).toBeUndefined();
+      expect((await scheduledActivities(run)).filter((a) => a.startsWith('tool.'))).toEqual([]);
+    });
+  });
+
+  test('unknown content block types (one a server_tool_use naming a real tool)', async () => {
+    await env().withWorker([testAgent], async () => {
+      const run = await start('unknown-block');
+      const escalation = await waitForEscalation(run);
+      expect(escalation.kind).toBe('invalid_tool_calls');
+      expect(escalation.reason).toMatch(/^the model's responses could not be used 2 turn\(s\) in a row/);
+      expect(escalation.errors?.map((e) => [e.tool, e.code])).toEqual([[CONTENT_BLOCK, 'invalid_block']]);
+      expect(escalation.allowedDecisions).not.toContain('edit');
+      const trace = await run.trace();
+      expect(eventsOf(trace, 'validation_error').map((e) => e.error.message)).toEqual([
+        expect.stringContaining('"server_tool_use"'),
+        expect.stringContaining('"mystery_block"'),
+      ]);
+      expect(eventsOf(trace, 'corrective_retry')).toHaveLength(1);
+      // What went back to the model holds a note where the block was: the API would refuse the block itself.
+      const second = requestsOf(run).find((r) => r.turn === 1);
+      const sent = JSON.stringify(second?.body);
+      expect(sent).not.toContain('server_tool_use"');
+      expect(sent).toContain('was removed here');
+      await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
+      expect(await run.result()).toMatchObject({ status: 'completed', text: 'Nothing was sent.' });
+      expect(executions.wire_money).toBeUndefined();
+      expect((await scheduledActivities(run)).filter((a) => a.startsWith('tool.'))).toEqual([]);
+    });
+  });
+
+  test('a tool_use whose input is not an object', async () => {
+    await env().withWorker([testAgent], async () => {
+      const run = await start('non-object-input');
+      const escalation = await waitForEscalation(run);
+      expect(escalation.kind).toBe('invalid_tool_calls');
+      expect(escalation.errors?.map((e) => [e.code, e.fields?.map((f) => f.path)])).toEqual([['invalid_input', ['(root)']]]);
+      const trace = await run.trace();
+      expect(eventsOf(trace, 'validation_error').map((e) => e.args)).toEqual(['hi', ['hi']]);
+      // The conversation sent back carries `{}` in place of the non-object input.
+      const second = requestsOf(run).find((r) => r.turn === 1)?.body as { messages: { role: string; content: unknown }[] };
+      expect(second.messages[1]).toMatchObject({ role: 'assistant', content: [{ type: 'tool_use', name: 'echo', input: {} }] });
+      await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
+      expect(await run.result()).toMatchObject({ status: 'completed', text: 'I could not echo.' });
+      expect(executions.echo).toBeUndefined();
+    });
+  });
+});
+
+test('a model failure recorded before failed steps escalated still replays: that run failed, and replays so', async () => {
+  const file = join(__dirname, 'histories', 'before-model-escalation', 'model-overloaded-fails.json');
+  const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
+  await Worker.runReplayHistory(
+    { workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string } },
+    history,
+    'tester-recorded-model-overloaded-fails',
+  );
+});
