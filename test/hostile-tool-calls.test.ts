@@ -21,7 +21,7 @@ import { NativeConnection } from '@temporalio/worker';
 import fc from 'fast-check';
 import type { z } from 'zod';
 import { createToolActivity } from '../activities/tool-call';
-import { defineAgent, modelFacingInput, type ToolDefinition } from '../agents/define';
+import { modelFacingInput, type ToolDefinition } from '../agents/define';
 import { createAgentWorker } from '../workers/agent-worker';
 import { AgentRegistry } from '../agents/registry';
 import { describe as describeValue } from '../agents/validate';
@@ -30,7 +30,6 @@ import type { ToolActivityInput } from '../common/model';
 import type { TraceEvent } from '../common/trace';
 import { opsAgent } from '../examples/ops-agent/agent';
 import { OpsStore } from '../examples/ops-agent/store';
-import { opsTools } from '../examples/ops-agent/tools';
 import {
   callTo,
   nested,
@@ -39,6 +38,7 @@ import {
   unknownToolName,
   type GeneratedCall,
 } from './helpers/hostile-arbitraries';
+import { instrumentedOpsAgent, invocationsOf, type Invocation } from './fixtures/ops-test-agent';
 import { inBatches, propertySeed } from './helpers/property';
 import { eventsOf, uniqueId, waitForEscalation } from './helpers/runs';
 import { useTestEnv } from './helpers/test-env';
@@ -200,26 +200,6 @@ describe(`layer (a): the tool activity parses again before run (seed ${SEED})`, 
 // ---------------------------------------------------------------------------------------------------------------
 // Layer (b): end to end.
 
-interface Invocation {
-  tool: string;
-  args: unknown;
-  key: string;
-}
-
-/** The example tools over a private store, each `run` wrapped: every invocation is recorded for the audit. */
-function instrumentedOpsAgent(store: () => OpsStore, invocations: Invocation[]) {
-  const tools = (Object.values(opsTools(store)) as unknown as ToolDefinition[]).map(
-    (tool): ToolDefinition => ({
-      ...tool,
-      run: async (args, ctx) => {
-        invocations.push({ tool: tool.name, args, key: ctx.idempotencyKey });
-        return tool.run(args, ctx);
-      },
-    }),
-  );
-  return defineAgent({ name: 'hostile', model: 'claude-test', system: 'You are a test agent.', tools, limits: { maxSteps: 6 } });
-}
-
 interface Case {
   /** Two invalid calls (the model never learns): escalates. Or an invalid call, then a valid one: completes. */
   kind: 'escalates' | 'corrects';
@@ -329,7 +309,7 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
 
   test('no invalid call reaches run; each is refused naming the field or tool; runs escalate or complete; no workflow task fails', async () => {
     const cases = fc.sample(caseArb(), { seed: SEED, numRuns: E2E_RUNS });
-    const agent = instrumentedOpsAgent(openStore, invocations);
+    const agent = instrumentedOpsAgent('hostile', openStore, invocations);
     await env().withWorker([agent], async (worker) => {
       await inBatches(cases, 5, async (c, index) => {
         const file = join(scratch, `case-${index}.json`);
@@ -355,7 +335,7 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
       expect(result.status).toBe('completed');
       const trace: TraceEvent[] = result.trace;
 
-      const mine = invocations.filter((i) => i.key.startsWith(`${run.workflowId}/`));
+      const mine = invocationsOf(invocations, run.workflowId);
       if (c.kind === 'escalates') expect(mine).toEqual([]);
       else {
         // Only the correction ran, once, with arguments its schema accepts.
@@ -392,14 +372,14 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
         ],
       }),
     );
-    return env().withWorker([instrumentedOpsAgent(openStore, invocations)], async () => {
+    return env().withWorker([instrumentedOpsAgent('hostile', openStore, invocations)], async () => {
       const run = await env().client.start('hostile', 'do the thing', { scenario: file, correlationId: uniqueId(name) });
       const escalation = await waitForEscalation(run);
       expect(escalation.kind).toBe('invalid_tool_calls');
       await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
       const result = await run.result();
       expect(result.status).toBe('completed');
-      expect(invocations.filter((i) => i.key.startsWith(`${run.workflowId}/`))).toEqual([]);
+      expect(invocationsOf(invocations, run.workflowId)).toEqual([]);
       const history = await run.handle.fetchHistory();
       expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
       return eventsOf(result.trace, 'validation_error').map((e) => e.error);
@@ -425,7 +405,7 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
     const connection = await NativeConnection.connect({ address: env().server.address });
     try {
       const worker = await createAgentWorker({
-        agents: [instrumentedOpsAgent(openStore, invocations)],
+        agents: [instrumentedOpsAgent('hostile', openStore, invocations)],
         connection,
         namespace: env().server.namespace,
         taskQueue: env().taskQueue,
@@ -439,7 +419,7 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
         expect(escalation.errors?.map((e) => e.fields?.map((f) => f.path))).toEqual([['email']]);
         await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
         expect((await run.result()).status).toBe('completed');
-        expect(invocations.filter((i) => i.key.startsWith(`${run.workflowId}/`))).toEqual([]);
+        expect(invocationsOf(invocations, run.workflowId)).toEqual([]);
         const history = await run.handle.fetchHistory();
         expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
       });
@@ -459,11 +439,11 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
     const input = { customerId: 'cus_ana', startsAt: '2026-12-01T15:00:00Z', note, confidence: 0.9, rationale: 'asked' };
     const file = join(scratch, 'huge.json');
     writeFileSync(file, JSON.stringify({ name: 'huge', turns: [{ toolCalls: [{ name: 'schedule_callback', input }] }, { text: 'unreachable' }] }));
-    await env().withWorker([instrumentedOpsAgent(openStore, invocations)], async () => {
+    await env().withWorker([instrumentedOpsAgent('hostile', openStore, invocations)], async () => {
       const run = await env().client.start('hostile', 'do the thing', { scenario: file, correlationId: uniqueId('huge') });
       const result = await run.result();
       expect(result).toMatchObject({ status: 'failed', text: expect.stringContaining('exceeds size limit') });
-      expect(invocations.filter((i) => i.key.startsWith(`${run.workflowId}/`))).toEqual([]);
+      expect(invocationsOf(invocations, run.workflowId)).toEqual([]);
       const history = await run.handle.fetchHistory();
       expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
       expect(openStore().callbacks().filter((c) => c.note === note)).toEqual([]);
@@ -476,7 +456,7 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
       file,
       JSON.stringify({ name: 'ordinary', turns: [{ toolCalls: [{ name: 'lookup_customer', input: { email: 'ana@example.com' } }] }, { text: 'Found Ana.' }] }),
     );
-    await env().withWorker([instrumentedOpsAgent(openStore, invocations)], async () => {
+    await env().withWorker([instrumentedOpsAgent('hostile', openStore, invocations)], async () => {
       const run = await env().client.start('hostile', 'find ana', { scenario: file, correlationId: uniqueId('ordinary') });
       expect((await run.result()).status).toBe('completed');
     });
