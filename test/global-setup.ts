@@ -5,13 +5,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { provisionTemporalCli } from '../temporal-config/provision-cli';
+import { bundleAgentWorkflows } from '../workers/workflow-bundle';
 
 export default async function globalSetup(): Promise<void> {
   const cli = await provisionTemporalCli();
   process.env.TEMPORAL_CLI_PATH = cli.path;
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+  // The same bundle a deployment makes: workflows plus the workflow interceptor modules (OpenTelemetry).
+  const { code } = await bundleAgentWorkflows({ logger: quietLogger });
   const file = join(mkdtempSync(join(tmpdir(), 'durable-agent-bundle-')), 'workflows.js');
   writeFileSync(file, code);
   process.env.DURABLE_AGENT_TEST_BUNDLE = file;

@@ -8,6 +8,8 @@ import { AgentRegistry } from '../agents/registry';
 import { connectionSettings } from '../client/config';
 import { createModelClient, type ModelClientOptions } from './model-client';
 import { payloadCodecs } from '../data-converter/keys-from-env';
+import type { WorkerTracing } from './tracing';
+import { DROP_WORKFLOW_SPANS, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
 
 export interface AgentWorkerOptions {
   agents: AgentDefinition[];
@@ -30,6 +32,8 @@ export interface AgentWorkerOptions {
    * of failing their attempts. Keep it under the platform's kill grace (Kubernetes: 30 s).
    */
   shutdownGraceTimeMs?: number;
+  /** OpenTelemetry spans for runs, model steps and tool calls: `startTracing().worker` (workers/tracing.ts). */
+  tracing?: WorkerTracing;
 }
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
@@ -50,8 +54,15 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     connection,
     namespace: opts.namespace ?? settings.namespace,
     taskQueue: opts.taskQueue ?? settings.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ registry, anthropic: model.anthropic, scripted: model.scripted }),
+    interceptors: {
+      // A prebuilt bundle already has them (workers/workflow-bundle.ts); naming them again only draws a warning.
+      ...(opts.workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }),
+      activity: opts.tracing?.activityInterceptors ?? [],
+    },
+    // Every bundle makes workflow spans; without tracing they go to a sink that drops them.
+    sinks: opts.tracing?.sinks ?? DROP_WORKFLOW_SPANS,
     // Same codecs as the client: payloads are encrypted before they leave the process.
     dataConverter: { payloadCodecs: payloadCodecs() },
     shutdownGraceTime: opts.shutdownGraceTimeMs ?? DEFAULT_SHUTDOWN_GRACE_MS,

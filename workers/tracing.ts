@@ -1,0 +1,294 @@
+/**
+ * OpenTelemetry for the worker: spans for each run, each model step and each tool call, made by Temporal's
+ * interceptors (`@temporalio/interceptors-opentelemetry`) and labelled with the run's correlation id.
+ *
+ * Where spans go follows the standard environment: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` → OTLP over HTTP; otherwise the console, as one JSON object per line on stderr
+ * (stdout is the CLI's). `DURABLE_AGENT_TRACES` (or `OTEL_TRACES_EXPORTER`) = `off` | `console` | `otlp` overrides.
+ *
+ * Spans are made in two places: activity spans in this process (an AsyncLocalStorage context manager keeps the
+ * activity's span active while it runs), workflow spans inside the workflow sandbox, which hands them out through
+ * the `exporter` sink (workflows/tracing-interceptors.ts). Both end in the same span processor.
+ */
+import { context, propagation, trace, type Attributes, type Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { envDetectorSync, Resource } from '@opentelemetry/resources';
+import {
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type Span,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { Context as ActivityContext } from '@temporalio/activity';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry/lib/worker';
+import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type {
+  ActivityExecuteInput,
+  ActivityInboundCallsInterceptor,
+  ActivityInterceptorsFactory,
+  InjectedSinks,
+  Next,
+} from '@temporalio/worker';
+import { activitySpanAttributes, runSpanAttributes } from '../common/span-attributes';
+import { traceDestination, type TraceDestination } from './trace-destination';
+
+export { describeTraceDestination, traceDestination, TRACES_ENV, type TraceDestination } from './trace-destination';
+export const SERVICE_NAME = 'durable-agent-worker';
+
+/** What a worker needs to trace: given to `createAgentWorker({ tracing })`. */
+export interface WorkerTracing {
+  /** Temporal's activity interceptors (the `RunActivity` span, trace ids in activity logs) and our labels. */
+  activityInterceptors: ActivityInterceptorsFactory[];
+  /** The `exporter` sink through which the workflow sandbox hands over its spans. */
+  sinks: InjectedSinks<OpenTelemetrySinks>;
+}
+
+export interface Tracing {
+  destination: TraceDestination;
+  provider: NodeTracerProvider;
+  tracer: Tracer;
+  worker: WorkerTracing;
+  /** Exports every ended span now. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops; call once the worker has stopped. */
+  shutdown(): Promise<void>;
+}
+
+export interface TracingOptions {
+  /** Defaults to {@link traceDestination}() (the environment). Must not be `off`. */
+  destination?: TraceDestination;
+  /** Export to this instead (tests pass an InMemorySpanExporter); spans are handed over as they end. */
+  exporter?: SpanExporter;
+  /** Where console spans are written; stderr by default. */
+  stream?: NodeJS.WritableStream;
+  serviceName?: string;
+}
+
+/**
+ * Starts OpenTelemetry in this process and registers it globally (tracer provider, W3C trace-context and baggage
+ * propagation, AsyncLocalStorage context manager), so the client's StartWorkflow span, the workflow's spans and
+ * the activities' spans of a run form one trace.
+ *
+ * @example
+ * const tracing = startTracing();
+ * const worker = await createAgentWorker({ agents, tracing: tracing.worker });
+ * await worker.run();
+ * await tracing.shutdown();
+ */
+export function startTracing(opts: TracingOptions = {}): Tracing {
+  const destination = opts.destination ?? traceDestination();
+  const resource = new Resource({
+    ...Resource.default().attributes,
+    'service.name': opts.serviceName ?? SERVICE_NAME,
+    // OTEL_SERVICE_NAME and OTEL_RESOURCE_ATTRIBUTES, as every OpenTelemetry SDK honours them.
+    ...envDetectorSync.detect().attributes,
+  });
+  const exporter = opts.exporter ?? spanExporterFor(destination, opts.stream);
+  if (!exporter) throw new Error(`tracing is off (${destination.kind === 'off' ? destination.reason : destination.kind})`);
+  // OTLP: batched, one request per batch. Console and tests: each span as it ends.
+  const processor = new ScrubbingSpanProcessor(
+    exporter instanceof OTLPTraceExporter ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(exporter),
+  );
+  const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
+  provider.register();
+  const tracer = provider.getTracer('durable-agent');
+  return {
+    destination,
+    provider,
+    tracer,
+    worker: {
+      activityInterceptors: [
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+        // After Temporal's: its RunActivity span is the active one when ours runs.
+        (ctx) => ({ inbound: new RunAttributesActivityInbound(ctx) }),
+      ],
+      sinks: { exporter: workflowSpanSink(processor, resource) },
+    },
+    forceFlush: () => provider.forceFlush(),
+    shutdown: () => provider.shutdown(),
+  };
+}
+
+/**
+ * The sink for the workflow's spans. Temporal's copies the whole WorkflowInfo onto each span: the memo (with the
+ * prompt's first line, which the payload codec keeps private at rest), search attributes as nested objects (not
+ * valid span attributes), build ids... Only the execution's identity goes on our spans, under the names Temporal's
+ * activity spans use.
+ */
+function workflowSpanSink(processor: SpanProcessor, resource: Resource): InjectedSinks<OpenTelemetrySinks>['exporter'] {
+  const temporal = makeWorkflowExporter(processor, resource);
+  return {
+    export: {
+      ...temporal.export,
+      fn: (info, spans) => {
+        const identity = {
+          temporalWorkflowId: info.workflowId,
+          run_id: info.runId,
+          temporalWorkflowType: info.workflowType,
+          temporalTaskQueue: info.taskQueue,
+          temporalNamespace: info.namespace,
+        };
+        // Temporal's function only spreads its first argument into the attributes.
+        return temporal.export.fn(identity as unknown as typeof info, spans);
+      },
+    },
+  };
+}
+
+/**
+ * The exporter for a destination: OTLP over HTTP (which also reads `OTEL_EXPORTER_OTLP_HEADERS` and the like), JSON
+ * lines on `stream` (stderr by default), or none when tracing is off.
+ */
+export function spanExporterFor(destination: TraceDestination, stream: NodeJS.WritableStream = process.stderr): SpanExporter | undefined {
+  switch (destination.kind) {
+    case 'otlp':
+      return new OTLPTraceExporter({ url: destination.endpoint });
+    case 'console':
+      return new JsonLinesSpanExporter(stream);
+    case 'off':
+      return undefined;
+  }
+}
+
+/**
+ * Labels the activity's span with the run's correlation id and agent (baggage the workflow put in the activity's
+ * trace context), the tool and the model step.
+ */
+class RunAttributesActivityInbound implements ActivityInboundCallsInterceptor {
+  constructor(private readonly ctx: ActivityContext) {}
+
+  execute(input: ActivityExecuteInput, next: Next<ActivityInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    const attributes: Attributes = runSpanAttributes(input.args[0]);
+    const baggage = propagation.getBaggage(context.active());
+    const ours = (baggage?.getAllEntries() ?? []).filter(([key]) => key.startsWith(BAGGAGE_PREFIX));
+    for (const [key, entry] of ours) attributes[key] = entry.value;
+    Object.assign(attributes, activitySpanAttributes(this.ctx.info.activityType, input.args));
+    trace.getActiveSpan()?.setAttributes(attributes);
+    if (!baggage || ours.length === 0) return next(input);
+    // The baggage only carried the run's labels from the workflow to here. Propagators send baggage with every
+    // outgoing request (the Anthropic SDK does), so it stops here: the ids are not the model provider's business.
+    const rest = baggage.removeEntries(...ours.map(([key]) => key));
+    const inner = rest.getAllEntries().length ? propagation.setBaggage(context.active(), rest) : propagation.deleteBaggage(context.active());
+    return context.with(inner, () => next(input));
+  }
+}
+
+const BAGGAGE_PREFIX = 'durable_agent.';
+
+/**
+ * The console exporter: one JSON object per span and line, like the worker's logs, so the stream stays
+ * machine-readable (OpenTelemetry's ConsoleSpanExporter prints multi-line objects to stdout).
+ */
+export class JsonLinesSpanExporter implements SpanExporter {
+  constructor(private readonly stream: NodeJS.WritableStream) {}
+
+  export(spans: ReadableSpan[], done: Parameters<SpanExporter['export']>[1]): void {
+    for (const span of spans) this.stream.write(`${JSON.stringify(spanToJson(span))}\n`);
+    done({ code: 0 }); // ExportResultCode.SUCCESS
+  }
+
+  async shutdown(): Promise<void> {}
+}
+
+const STATUS = ['unset', 'ok', 'error'] as const;
+const KIND = ['internal', 'server', 'client', 'producer', 'consumer'] as const;
+
+export function spanToJson(span: ReadableSpan): Record<string, unknown> {
+  const { traceId, spanId } = span.spanContext();
+  return {
+    otel: 'span',
+    service: span.resource.attributes['service.name'],
+    name: span.name,
+    traceId,
+    spanId,
+    parentSpanId: span.parentSpanId,
+    kind: KIND[span.kind],
+    start: new Date(hrTimeToMs(span.startTime)).toISOString(),
+    durationMs: hrTimeToMs(span.duration),
+    status: STATUS[span.status.code],
+    ...(span.status.message ? { statusMessage: span.status.message } : {}),
+    attributes: span.attributes,
+    ...(span.events.length ? { events: span.events.map((e) => ({ name: e.name, attributes: e.attributes })) } : {}),
+  };
+}
+
+function hrTimeToMs([seconds, nanos]: [number, number]): number {
+  return seconds * 1000 + Math.round(nanos / 1000) / 1000;
+}
+
+const API_KEY = /sk-ant-[A-Za-z0-9_-]{8,}/g;
+
+/**
+ * An API key must never reach a trace: failure messages and exception events are recorded on spans, so every
+ * string in a span is scrubbed the way the JSON logger scrubs log lines, whichever exporter follows.
+ */
+class ScrubbingSpanProcessor implements SpanProcessor {
+  constructor(private readonly inner: SpanProcessor) {}
+
+  onStart(span: Span, parentContext: Parameters<SpanProcessor['onStart']>[1]): void {
+    this.inner.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    this.inner.onEnd(scrubSpan(span));
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+}
+
+function scrubSpan(span: ReadableSpan): ReadableSpan {
+  const leaks = (s: unknown) => typeof s === 'string' && new RegExp(API_KEY.source).test(s);
+  const attrsLeak = (a: Attributes | undefined) => Object.values(a ?? {}).some((v) => leaks(v) || (Array.isArray(v) && v.some(leaks)));
+  if (!leaks(span.status.message) && !attrsLeak(span.attributes) && !span.events.some((e) => leaks(e.name) || attrsLeak(e.attributes))) {
+    return span;
+  }
+  const scrubbed: ReadableSpan = {
+    name: span.name,
+    kind: span.kind,
+    spanContext: () => span.spanContext(),
+    parentSpanId: span.parentSpanId,
+    startTime: span.startTime,
+    endTime: span.endTime,
+    status: { ...span.status, ...(span.status.message ? { message: scrubString(span.status.message) } : {}) },
+    attributes: scrubAttributes(span.attributes),
+    links: span.links,
+    events: span.events.map((e) => ({ ...e, name: scrubString(e.name), attributes: e.attributes && scrubAttributes(e.attributes) })),
+    duration: span.duration,
+    ended: span.ended,
+    resource: span.resource,
+    instrumentationLibrary: span.instrumentationLibrary,
+    droppedAttributesCount: span.droppedAttributesCount,
+    droppedEventsCount: span.droppedEventsCount,
+    droppedLinksCount: span.droppedLinksCount,
+  };
+  return scrubbed;
+}
+
+function scrubString(text: string): string {
+  return text.replace(API_KEY, '[redacted api key]');
+}
+
+function scrubAttributes(attributes: Attributes): Attributes {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([k, v]) => [
+      k,
+      typeof v === 'string' ? scrubString(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? scrubString(x) : x)) : v,
+    ]),
+  ) as Attributes;
+}
