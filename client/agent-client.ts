@@ -29,6 +29,7 @@ import {
 import { connectionSettings, type ConnectionSettings } from './config';
 import { explainRun } from './explain';
 import { payloadCodecs } from '../data-converter/keys-from-env';
+import { tracingInterceptors } from './tracing';
 
 export class RunNotFoundError extends Error {
   override name = 'RunNotFoundError';
@@ -67,7 +68,13 @@ export class AgentClient {
     const settings = { ...connectionSettings(), ...overrides };
     const connection = await Connection.connect({ address: settings.address, connectTimeout: '5 seconds' });
     // Payloads are encrypted when DURABLE_AGENT_PAYLOAD_KEY is set (data-converter/): the server stores ciphertext.
-    const client = new Client({ connection, namespace: settings.namespace, dataConverter: { payloadCodecs: payloadCodecs() } });
+    // OpenTelemetry (client/tracing.ts): a StartWorkflow span, parent of the run's spans, when this process traces.
+    const client = new Client({
+      connection,
+      namespace: settings.namespace,
+      dataConverter: { payloadCodecs: payloadCodecs() },
+      interceptors: tracingInterceptors(),
+    });
     return new AgentClient(client, settings);
   }
 
