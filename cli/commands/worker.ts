@@ -9,6 +9,7 @@ import { exampleScenarioDirs } from '../../examples';
 import { startScriptedModelServer } from '../../scripted-model/server';
 import { isServerReachable } from '../../temporal-config/dev-server';
 import type { ModelClientOptions } from '../../workers/model-client';
+import { describeTraceDestination, traceDestination, type TraceDestination } from '../../workers/trace-destination';
 import { loadAgents } from '../agents';
 import { globalOptions, REACH_TIMEOUT_MS, settingsFrom } from '../connect';
 import { unreachable } from '../errors';
@@ -65,13 +66,23 @@ export function workerCommand(): Command {
     )
     .option('--shutdown-grace <seconds>', 'on SIGTERM/Ctrl-C, how long in-flight model and tool calls may finish before they are cancelled', '20')
     .option('--metrics <host:port>', 'serve Prometheus metrics (the runtime\'s and durable_agent_* counters) at http://<host:port>/metrics (env DURABLE_AGENT_METRICS)')
-    .action(async (opts: { logLevel: LogLevel; logFormat: 'json' | 'text'; metrics?: string; shutdownGrace: string }, command: Command) => {
+    .option(
+      '--no-traces',
+      'export no OpenTelemetry spans (env DURABLE_AGENT_TRACES=off); by default they go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else as JSON lines on stderr',
+    )
+    .action(async (opts: { logLevel: LogLevel; logFormat: 'json' | 'text'; metrics?: string; shutdownGrace: string; traces: boolean }, command: Command) => {
       const graceSeconds = Number(opts.shutdownGrace);
       if (!Number.isFinite(graceSeconds) || graceSeconds < 0 || graceSeconds > 3600) {
         throw new CliError(`--shutdown-grace must be a number of seconds from 0 to 3600 (got "${opts.shutdownGrace}")`);
       }
       const metrics = opts.metrics ?? process.env.DURABLE_AGENT_METRICS;
       if (metrics !== undefined && !/^[\w.:[\]-]+:\d{1,5}$/.test(metrics)) throw new CliError(`--metrics must be host:port (got "${metrics}")`);
+      let traces: TraceDestination;
+      try {
+        traces = traceDestination(process.env, { traces: opts.traces });
+      } catch (err) {
+        throw new CliError((err as Error).message);
+      }
       const loaded = await loadAgents(globalOptions(command).agents);
       const settings = settingsFrom(command);
       if (!(await isServerReachable(settings.address, settings.namespace, REACH_TIMEOUT_MS))) {
@@ -90,6 +101,8 @@ export function workerCommand(): Command {
         ...(metrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metrics } } } } : {}),
       });
       const { createAgentWorker } = await import('../../workers/agent-worker');
+      // Before the worker exists: the provider is registered globally, and activity spans need its context manager.
+      const tracing = traces.kind === 'off' ? undefined : (await import('../../workers/tracing')).startTracing({ destination: traces });
       const model = await chooseModel();
       let connection: NativeConnection | undefined;
       try {
@@ -102,6 +115,7 @@ export function workerCommand(): Command {
           model: model.options,
           workflowBundle: workflowBundle(),
           shutdownGraceTimeMs: Math.round(graceSeconds * 1000),
+          tracing: tracing?.worker,
         });
         // One write, so a script waiting for "worker polling" sees the whole block.
         print(
@@ -109,12 +123,15 @@ export function workerCommand(): Command {
             `worker polling task queue "${settings.taskQueue}" at ${settings.address} (namespace ${settings.namespace})`,
             `  agents  ${loaded.registry.names().join(', ')} (from ${loaded.source})`,
             `  model   ${model.description}`,
+            `  traces  ${describeTraceDestination(traces)}`,
           ].join('\n'),
         );
         // The Temporal runtime turns SIGINT/SIGTERM into a graceful shutdown: run() resolves once in-flight tasks end.
         await worker.run();
         print('worker stopped');
       } finally {
+        // Spans still batched (OTLP) are sent before the process ends.
+        await tracing?.shutdown().catch(() => undefined);
         await connection?.close().catch(() => undefined);
         await model.close().catch(() => undefined);
       }
