@@ -1,0 +1,279 @@
+/**
+ * OpenTelemetry: one run's spans form one trace (the client's StartWorkflow, the workflow's run, a StartActivity and
+ * a RunActivity per model step and tool call), and every one of them carries the run's correlation id. The
+ * counts come from the run's history, so the test fails if any layer is not traced.
+ */
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { SpanStatusCode } from '@opentelemetry/api';
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { SPAN_ATTR } from '../common/span-attributes';
+import { createAgentWorker } from '../workers/agent-worker';
+import { DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
+import {
+  JsonLinesSpanExporter,
+  spanExporterFor,
+  startTracing,
+  traceDestination,
+  type Tracing,
+} from '../workers/tracing';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { testAgent } from './fixtures/test-agent';
+import { scheduledActivities, uniqueId, waitForEscalation } from './helpers/runs';
+import { useTestEnv } from './helpers/test-env';
+import type { AgentRun } from '../client/agent-client';
+import { traceQuery } from '../workflows/messages';
+
+const env = useTestEnv('otel');
+const BUNDLE = { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string };
+const exporter = new InMemorySpanExporter();
+let tracing: Tracing;
+let connection: NativeConnection;
+
+beforeAll(async () => {
+  // Registered globally, as the worker command does: the test's AgentClient (made before) picks it up too.
+  tracing = startTracing({ exporter });
+  connection = await NativeConnection.connect({ address: env().server.address });
+});
+afterAll(async () => {
+  await tracing?.shutdown();
+  await connection?.close();
+});
+
+/** Headers of each request the model server got: a pass-through in front of it records them. */
+const modelRequestHeaders: Record<string, string | string[] | undefined>[] = [];
+let modelProxy: Server | undefined;
+let modelProxyUrl = '';
+beforeAll(async () => {
+  modelProxy = createServer((req, res) => {
+    modelRequestHeaders.push(req.headers);
+    const upstream = request(`${env().model.url}${req.url ?? ''}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => modelProxy?.listen(0, '127.0.0.1', resolve));
+  modelProxyUrl = `http://127.0.0.1:${(modelProxy.address() as AddressInfo).port}`;
+});
+afterAll(async () => new Promise((resolve) => (modelProxy ? modelProxy.close(resolve) : resolve(undefined))));
+
+async function withTracedWorker<T>(fn: (worker: Worker) => Promise<T>): Promise<T> {
+  const worker = await createAgentWorker({
+    agents: [testAgent],
+    connection,
+    namespace: env().server.namespace,
+    taskQueue: env().taskQueue,
+    model: { baseURL: modelProxyUrl },
+    workflowBundle: BUNDLE,
+    tracing: tracing.worker,
+  });
+  return worker.runUntil(() => fn(worker));
+}
+
+const attr = (span: ReadableSpan, key: string) => span.attributes[key];
+const named = (spans: ReadableSpan[], prefix: string) => spans.filter((s) => s.name.startsWith(prefix));
+const typeOf = (span: ReadableSpan) => span.name.slice(span.name.indexOf(':') + 1);
+
+/** The run's trace: every finished span with the StartWorkflow span's trace id, once its run span has arrived. */
+async function traceOf(run: AgentRun, correlationId: string): Promise<{ root: ReadableSpan; spans: ReadableSpan[] }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    await tracing.forceFlush();
+    const finished = exporter.getFinishedSpans();
+    const root = finished.find((s) => s.name === 'StartWorkflow:agentWorkflow' && attr(s, SPAN_ATTR.correlationId) === correlationId);
+    const spans = root ? finished.filter((s) => s.spanContext().traceId === root.spanContext().traceId) : [];
+    if (root && spans.some((s) => s.name === 'RunWorkflow:agentWorkflow')) return { root, spans };
+    if (Date.now() > deadline) throw new Error(`no complete trace for ${run.workflowId}:\n${render(finished)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The span tree as text (shown when an assertion fails; docs/trace.md's sample comes from it). */
+function render(spans: ReadableSpan[]): string {
+  const ids = new Set(spans.map((s) => s.spanContext().spanId));
+  const children = (parent: string | undefined) =>
+    spans
+      .filter((s) => (parent === undefined ? !s.parentSpanId || !ids.has(s.parentSpanId) : s.parentSpanId === parent))
+      .sort((a, b) => a.startTime[0] - b.startTime[0] || a.startTime[1] - b.startTime[1]);
+  const lines: string[] = [];
+  const walk = (span: ReadableSpan, depth: number) => {
+    const labels = Object.entries(span.attributes)
+      .filter(([k]) => k.startsWith('durable_agent.'))
+      .map(([k, v]) => `${k.slice('durable_agent.'.length)}=${String(v)}`);
+    lines.push(`${'  '.repeat(depth)}${span.name}  ${labels.join(' ')}`);
+    for (const child of children(span.spanContext().spanId)) walk(child, depth + 1);
+  };
+  for (const root of children(undefined)) walk(root, 0);
+  return lines.join('\n');
+}
+
+function countBy(names: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const n of names) out[n] = (out[n] ?? 0) + 1;
+  return out;
+}
+
+test('a run is one trace: StartWorkflow → RunWorkflow → StartActivity → RunActivity, each span labelled with its correlation id', async () => {
+  exporter.reset();
+  modelRequestHeaders.length = 0;
+  // Two runs at once: each run's spans must carry its own id, not the other's.
+  const ids = [uniqueId('otel-a'), uniqueId('otel-b')];
+  await withTracedWorker(async () => {
+    const runs = await Promise.all(ids.map((correlationId) => env().client.start('tester', 'say hi', { scenario: 'happy', correlationId })));
+    for (const run of runs) expect((await run.result()).status).toBe('completed');
+
+    for (const [i, run] of runs.entries()) {
+      const correlationId = ids[i] as string;
+      const { root, spans } = await traceOf(run, correlationId);
+      const tree = render(spans);
+
+      // Every span of the trace carries the run's correlation id and agent.
+      for (const span of spans.filter((s) => s.instrumentationLibrary.name !== 'com.anthropic.sdk.typescript')) {
+        expect({ span: span.name, id: attr(span, SPAN_ATTR.correlationId), agent: attr(span, SPAN_ATTR.agent) }).toEqual({
+          span: span.name,
+          id: correlationId,
+          agent: 'tester',
+        });
+      }
+      expect(root.parentSpanId).toBeUndefined();
+      expect(attr(root, 'temporalWorkflowId')).toBe(run.workflowId);
+
+      // The run's span is the StartWorkflow span's child: the context crossed the server in the start request.
+      const runSpans = named(spans, 'RunWorkflow:');
+      expect(runSpans.map((s) => s.name)).toEqual(['RunWorkflow:agentWorkflow']);
+      const runSpan = runSpans[0] as ReadableSpan;
+      expect(runSpan.parentSpanId).toBe(root.spanContext().spanId);
+      expect(runSpan.resource.attributes['service.name']).toBe('durable-agent-worker');
+      expect(attr(runSpan, 'temporalWorkflowId')).toBe(run.workflowId);
+      // Only identities go on spans: not the memo (the prompt's first line), which the payload codec keeps private.
+      for (const span of spans) expect({ span: span.name, leaks: JSON.stringify(span.attributes).includes('say hi') }).toEqual({ span: span.name, leaks: false });
+
+      // One StartActivity span per activity the history scheduled, each a child of the run's span.
+      const scheduled = await scheduledActivities(run);
+      expect(scheduled).toEqual(expect.arrayContaining(['model.call', 'tool.echo']));
+      const starts = named(spans, 'StartActivity:');
+      expect(countBy(starts.map(typeOf))).toEqual(countBy(scheduled));
+      for (const s of starts) expect(s.parentSpanId).toBe(runSpan.spanContext().spanId);
+
+      // One RunActivity span per attempt (one each here), the child of its StartActivity span, made on the worker.
+      const executions = named(spans, 'RunActivity:');
+      expect(countBy(executions.map(typeOf))).toEqual(countBy(scheduled));
+      const startById = new Map(starts.map((s) => [s.spanContext().spanId, s]));
+      for (const e of executions) {
+        expect({ span: e.name, parent: startById.get(e.parentSpanId ?? '')?.name }).toEqual({
+          span: e.name,
+          parent: `StartActivity:${typeOf(e)}`,
+        });
+        expect(attr(e, 'temporalWorkflowId')).toBe(run.workflowId);
+        expect(e.resource.attributes['service.name']).toBe('durable-agent-worker');
+      }
+
+      // Model steps and tool calls are labelled with their step, and tool calls with their tool.
+      const steps = (prefix: string) => named(spans, prefix).map((s) => attr(s, SPAN_ATTR.step)).sort();
+      expect(steps('StartActivity:model.call')).toEqual([1, 2]);
+      expect(steps('RunActivity:model.call')).toEqual([1, 2]);
+      for (const s of named(spans, 'StartActivity:tool.echo').concat(named(spans, 'RunActivity:tool.echo'))) {
+        expect({ tool: attr(s, SPAN_ATTR.tool), step: attr(s, SPAN_ATTR.step) }).toEqual({ tool: 'echo', step: 1 });
+      }
+      if (process.env.PRINT_SPAN_TREE) console.log(tree);
+    }
+
+    // The model call carries the trace on to the model API (the Anthropic SDK propagates it), but not the run's
+    // labels: the baggage that brought them from the workflow to the activity stops there.
+    expect(modelRequestHeaders).toHaveLength(4);
+    for (const headers of modelRequestHeaders) {
+      expect(headers.traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+      expect(String(headers.baggage ?? '')).not.toContain('durable_agent');
+    }
+  });
+});
+
+test('an escalated run: the update and query handlers are traced and labelled, the approved tool call joins the run', async () => {
+  exporter.reset();
+  const correlationId = uniqueId('otel-approval');
+  await withTracedWorker(async () => {
+    const run = await env().client.start('tester', 'pay the invoice', { scenario: 'approval', correlationId });
+    const escalation = await waitForEscalation(run);
+    await run.resolve({ escalationId: escalation.id, decision: 'approve', by: 'pat' });
+    expect((await run.result()).status).toBe('completed');
+    // The SDK traces queries once the run has recorded the flag for it, which its first update does.
+    await run.handle.query(traceQuery);
+
+    const { spans } = await traceOf(run, correlationId);
+    expect(named(spans, 'RunActivity:tool.wire_money')).toHaveLength(1);
+    // Handlers run in the trace of whoever called them (the client's query or update), and are labelled with the run.
+    const handlers = exporter
+      .getFinishedSpans()
+      .filter((s) => /^(HandleQuery|HandleUpdate|ValidateUpdate):/.test(s.name) && attr(s, 'temporalWorkflowId') === run.workflowId);
+    const names = new Set(handlers.map((s) => s.name.split(':')[0]));
+    expect(names).toEqual(new Set(['HandleQuery', 'HandleUpdate', 'ValidateUpdate']));
+    for (const h of handlers) expect({ span: h.name, id: attr(h, SPAN_ATTR.correlationId) }).toEqual({ span: h.name, id: correlationId });
+
+    // A traced run replays: the interceptors add no command, and replay sends no span.
+    exporter.reset();
+    await Worker.runReplayHistory({ workflowBundle: BUNDLE, sinks: DROP_WORKFLOW_SPANS }, await run.handle.fetchHistory(), run.workflowId);
+    await Worker.runReplayHistory({ workflowBundle: BUNDLE, sinks: tracing.worker.sinks }, await run.handle.fetchHistory(), run.workflowId);
+    await tracing.forceFlush();
+    expect(exporter.getFinishedSpans().filter((s) => attr(s, 'temporalWorkflowId') === run.workflowId)).toEqual([]);
+  });
+});
+
+describe('where spans go', () => {
+  test('OTLP when an endpoint is configured, the console otherwise, nothing when off', () => {
+    expect(traceDestination({})).toEqual({ kind: 'console' });
+    expect(traceDestination({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' })).toEqual({
+      kind: 'otlp',
+      endpoint: 'http://collector:4318/v1/traces',
+    });
+    expect(
+      traceDestination({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://b:4318/traces' }),
+    ).toEqual({ kind: 'otlp', endpoint: 'http://b:4318/traces' });
+    expect(traceDestination({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318', DURABLE_AGENT_TRACES: 'console' })).toEqual({ kind: 'console' });
+    expect(traceDestination({ DURABLE_AGENT_TRACES: 'otlp' })).toEqual({ kind: 'otlp', endpoint: 'http://localhost:4318/v1/traces' });
+
+    const endpoint = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://a:4318' };
+    expect(traceDestination(endpoint, { traces: false })).toEqual({ kind: 'off', reason: '--no-traces' });
+    expect(traceDestination({ ...endpoint, DURABLE_AGENT_TRACES: 'off' })).toEqual({ kind: 'off', reason: 'DURABLE_AGENT_TRACES=off' });
+    expect(traceDestination({ ...endpoint, OTEL_TRACES_EXPORTER: 'none' })).toEqual({ kind: 'off', reason: 'OTEL_TRACES_EXPORTER=none' });
+    expect(traceDestination({ ...endpoint, OTEL_SDK_DISABLED: 'true' })).toEqual({ kind: 'off', reason: 'OTEL_SDK_DISABLED=true' });
+    expect(() => traceDestination({ DURABLE_AGENT_TRACES: 'jaeger' })).toThrow('DURABLE_AGENT_TRACES must be off, console or otlp (got "jaeger")');
+
+    expect(spanExporterFor(traceDestination(endpoint))).toBeInstanceOf(OTLPTraceExporter);
+    expect(spanExporterFor(traceDestination({}))).toBeInstanceOf(JsonLinesSpanExporter);
+    expect(spanExporterFor(traceDestination({ DURABLE_AGENT_TRACES: 'off' }))).toBeUndefined();
+  });
+
+  test('the console exporter writes one JSON object per span and line; no span carries an API key', async () => {
+    exporter.reset();
+    const key = `sk-ant-api03-${'x'.repeat(24)}`;
+    tracing.tracer.startActiveSpan('model call that failed', (span) => {
+      span.setAttribute(SPAN_ATTR.correlationId, 'c-1');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: `401 invalid x-api-key ${key}` });
+      span.recordException(new Error(`authentication failed for ${key}`));
+      span.end();
+    });
+    const spans = exporter.getFinishedSpans();
+    expect(spans).toHaveLength(1);
+
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    await new Promise<void>((resolve) => new JsonLinesSpanExporter(out).export([...spans, ...spans], () => resolve()));
+    const lines = text.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({
+      otel: 'span',
+      service: 'durable-agent-worker',
+      name: 'model call that failed',
+      traceId: spans[0]?.spanContext().traceId,
+      status: 'error',
+      statusMessage: '401 invalid x-api-key [redacted api key]',
+      attributes: { [SPAN_ATTR.correlationId]: 'c-1' },
+      events: [{ name: 'exception', attributes: expect.objectContaining({ 'exception.message': 'authentication failed for [redacted api key]' }) }],
+    });
+    expect(text).not.toContain(key);
+  });
+});
