@@ -4,6 +4,7 @@
  */
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentRegistry } from '../agents/registry';
+import type { BlobStore } from '../stores/blob-store';
 import type { AgentSpec } from '../common/run';
 import type { CallCheck, CheckToolArgsInput, ModelCallInput, ModelCallResult, ToolActivityInput, VerifyActionInput } from '../common/model';
 import { createModelCall } from './model-call';
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   registry: AgentRegistry;
   anthropic: Anthropic;
   scripted: boolean;
+  /** Conversation segments and large tool outputs (stores/). */
+  store: BlobStore;
 }
 
 /** The statically named activities, as the workflow sees them (it imports this type only). */
@@ -39,8 +42,8 @@ export function createActivities(deps: ActivityDeps): Record<string, (...args: n
   const tools: Record<string, ToolActivity> = {};
   const verifiers: Record<string, VerifyActivity> = {};
   for (const tool of deps.registry.allTools()) {
-    tools[toolActivityName(tool.name)] = createToolActivity(tool);
-    if (tool.verify) verifiers[verifyActivityName(tool.name)] = createVerifyActivity(tool);
+    tools[toolActivityName(tool.name)] = createToolActivity(tool, deps.store);
+    if (tool.verify) verifiers[verifyActivityName(tool.name)] = createVerifyActivity(tool, deps.store);
   }
   return { ...named, ...tools, ...verifiers };
 }

@@ -10,6 +10,8 @@ import type { AgentRegistry } from '../agents/registry';
 import { MODEL_ERROR_TYPES } from '../common/failures';
 import type { AssistantBlock, CallCheck, ModelCallInput, ModelCallResult, ProposedToolCall } from '../common/model';
 import type { ToolCallError } from '../common/trace';
+import type { BlobStore } from '../stores/blob-store';
+import { prepareConversation, storeAnswer } from './conversation-io';
 import { classifyModelError } from './model-errors';
 
 /** Headers that select a scenario on the scripted model server; the real API ignores unknown headers. */
@@ -22,6 +24,8 @@ export interface ModelDeps {
   /** Send the scenario headers (only when talking to the scripted model). */
   scripted: boolean;
   systemPrompt?: (agent: string) => string;
+  /** Where conversation segments and offloaded tool results live (stores/). */
+  store: BlobStore;
 }
 
 export function createModelCall(deps: ModelDeps) {
@@ -37,6 +41,7 @@ export function createModelCall(deps: ModelDeps) {
     // Keep the activity alive while the request is in flight; the heartbeat timeout catches a dead worker. Beat
     // well within the timeout the run chose (a third of it, at most every 5 s), or a slow answer would time out.
     const every = Math.min(5_000, Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 15_000) / 3));
+    const conversation = await prepareConversation(deps.store, input);
     const heartbeat = setInterval(() => ctx.heartbeat(), every);
     let message: Anthropic.Message;
     try {
@@ -45,7 +50,7 @@ export function createModelCall(deps: ModelDeps) {
           model: process.env.DURABLE_AGENT_MODEL || agent.model,
           max_tokens: agent.maxTokens ?? 4096,
           system: agent.system,
-          messages: input.messages as Anthropic.MessageParam[],
+          messages: conversation.request as Anthropic.MessageParam[],
           tools: deps.registry.modelTools(agent.name, input.scope),
         },
         {
@@ -83,9 +88,12 @@ export function createModelCall(deps: ModelDeps) {
       toolCalls: read.toolCalls.length,
       refusedBlocks: read.refusedBlocks.length,
     });
+    // Stored before returning: a retry of this step stores the same segment again (a no-op) and gets the same head.
+    const head = await storeAnswer(deps.store, conversation, { role: 'assistant', content: read.content });
     return {
       model: message.model,
       content: read.content,
+      conversation: head,
       text: read.text,
       stopReason: message.stop_reason,
       usage: { inputTokens: message.usage?.input_tokens ?? 0, outputTokens: message.usage?.output_tokens ?? 0 },

@@ -7,10 +7,14 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ToolDefinition } from '../agents/define';
 import { formatFieldErrors, validateAgainst } from '../agents/validate';
 import type { ToolActivityInput, ToolCallContext, ToolRunContext, VerifyActionInput } from '../common/model';
+import { isOffloaded } from '../common/conversation';
 import { TOOL_ERROR_TYPES } from '../common/failures';
+import type { BlobStore } from '../stores/blob-store';
+import { loadOffloaded, offloadIfLarge } from './conversation-io';
 
 
-export function createToolActivity(tool: ToolDefinition) {
+/** Without a store, outputs always travel inline (as before conversations by reference). */
+export function createToolActivity(tool: ToolDefinition, store?: BlobStore) {
   return async function runTool(input: ToolActivityInput): Promise<unknown> {
     const ctx = Context.current();
     const log = { correlationId: input.context.correlationId, workflowId: input.context.workflowId, step: input.context.step, tool: tool.name };
@@ -46,8 +50,10 @@ export function createToolActivity(tool: ToolDefinition) {
       output = parsedOutput.value;
     }
     ctx.log.info('tool result', log);
-    // undefined does not survive JSON; a tool that returns nothing reports `null`.
-    return output === undefined ? null : output;
+    // undefined does not survive JSON; a tool that returns nothing reports `null`. A large output is stored once
+    // and travels through history as a reference (the model step puts it back for the model).
+    const value = output === undefined ? null : output;
+    return store ? offloadIfLarge(store, value) : value;
   };
 }
 
@@ -58,12 +64,13 @@ function runContext(context: ToolCallContext): ToolRunContext {
 }
 
 /** Runs a tool's verify() after its action: `true`, or what is wrong. Never throws for a failed check. */
-export function createVerifyActivity(tool: ToolDefinition) {
+export function createVerifyActivity(tool: ToolDefinition, store?: BlobStore) {
   return async function verifyAction(input: VerifyActionInput): Promise<{ ok: boolean; detail: string }> {
     if (!tool.verify) return { ok: true, detail: 'no verify() defined' };
     const args = validateAgainst(tool.input, input.args);
     if (!args.ok) return { ok: false, detail: 'the recorded arguments no longer match the tool schema' };
-    const outcome = await tool.verify(args.value, input.result, runContext(input.context));
+    const result = store && isOffloaded(input.result) ? await loadOffloaded(store, input.result) : input.result;
+    const outcome = await tool.verify(args.value, result, runContext(input.context));
     return outcome === true ? { ok: true, detail: 'verified' } : { ok: false, detail: outcome };
   };
 }

@@ -29,6 +29,9 @@ import {
 import { connectionSettings, type ConnectionSettings } from './config';
 import { explainRun } from './explain';
 import { payloadCodecs } from '../data-converter/keys-from-env';
+import type { BlobStore } from '../stores/blob-store';
+import { openBlobStore, storeConfigFromEnv } from '../stores/config';
+import { externalStorage } from '../stores/temporal-storage-driver';
 import { tracingInterceptors } from './tracing';
 
 export class RunNotFoundError extends Error {
@@ -64,15 +67,17 @@ export class AgentClient {
   ) {}
 
   /** Connects with settings from the environment, overridden by `overrides`. */
-  static async connect(overrides: Partial<ConnectionSettings> = {}): Promise<AgentClient> {
+  static async connect(overrides: Partial<ConnectionSettings> = {}, opts: { store?: BlobStore } = {}): Promise<AgentClient> {
     const settings = { ...connectionSettings(), ...overrides };
+    // The workers' store: a long run's result (its trace) or a big prompt may be there rather than in history.
+    const store = opts.store ?? (await openBlobStore(storeConfigFromEnv()));
     const connection = await Connection.connect({ address: settings.address, connectTimeout: '5 seconds' });
     // Payloads are encrypted when DURABLE_AGENT_PAYLOAD_KEY is set (data-converter/): the server stores ciphertext.
     // OpenTelemetry (client/tracing.ts): a StartWorkflow span, parent of the run's spans, when this process traces.
     const client = new Client({
       connection,
       namespace: settings.namespace,
-      dataConverter: { payloadCodecs: payloadCodecs() },
+      dataConverter: { payloadCodecs: payloadCodecs(), externalStorage: externalStorage(store) },
       interceptors: tracingInterceptors(),
     });
     return new AgentClient(client, settings);

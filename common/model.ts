@@ -2,6 +2,7 @@
  * The model step's activity contract. Messages use the Anthropic Messages API's JSON shapes, restated here as
  * plain types so workflow code never imports the SDK.
  */
+import type { ConversationRef } from './conversation';
 import type { ToolCallError, TokenUsage } from './trace';
 
 export interface TextBlock {
@@ -19,6 +20,11 @@ export interface ToolResultBlock {
   tool_use_id: string;
   content: string;
   is_error?: boolean;
+  /**
+   * Ours, never sent to the API: the result was offloaded to the blob store (`content` is then a short note); the
+   * model step puts the stored value back as `content` before the request.
+   */
+  offloaded?: { key: string; bytes: number };
 }
 /** A block the model sent that we do not interpret (kept so the conversation is replayed to it unchanged). */
 export interface OtherBlock {
@@ -33,7 +39,14 @@ export type ChatMessage =
 
 export interface ModelCallInput {
   agent: string;
-  messages: ChatMessage[];
+  /**
+   * The conversation by reference: the stored chain (null before the first step) and the messages added since.
+   * The activity loads the chain, sends the whole conversation to the model, and stores `append` plus the answer.
+   */
+  conversation?: ConversationRef | null;
+  append?: ChatMessage[];
+  /** The whole conversation, as workflows before conversation references sent it (still accepted from them). */
+  messages?: ChatMessage[];
   correlationId: string;
   workflowId: string;
   step: number;
@@ -82,6 +95,8 @@ export interface ModelCallResult {
    * none (and in results recorded before this field existed).
    */
   refusedBlocks?: ToolCallError[];
+  /** The conversation's new head: the request's messages plus this answer, stored. Absent in older results. */
+  conversation?: ConversationRef;
 }
 
 /** Context passed to every tool call: where it comes from, and the key that makes a retried side effect safe. */

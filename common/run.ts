@@ -4,6 +4,7 @@
  */
 import type { Escalation } from './escalation';
 import type { AuthorityMode } from './policy';
+import type { ConversationState } from './conversation';
 import type { TokenUsage, TraceEvent } from './trace';
 
 export const RUN_STATUSES = ['running', 'escalated', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
@@ -52,6 +53,34 @@ export interface RunOptions {
    * the run escalates (`model_unavailable`).
    */
   modelRetry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number };
+  /**
+   * When a long run continues as a new execution (between steps, never while a person is being waited on): once
+   * the current execution's history passes either figure, or Temporal suggests it. Defaults: 4,000 events, 4 MB,
+   * well under Temporal's 10,240-event and 10 MB warnings.
+   */
+  continueAsNew?: { maxEvents?: number; maxBytes?: number };
+}
+
+/**
+ * What a run carries into its next execution when it continues as new: everything the loop needs to go on as one
+ * run (the conversation by reference, the trace so far, budgets spent, the ledger) and the spec it started with.
+ */
+export interface RunContinuation {
+  /** Executions before this one. */
+  executions: number;
+  conversation: ConversationState;
+  step: number;
+  usage: TokenUsage;
+  costUsd: number;
+  limits: RunLimits;
+  spec: AgentSpec;
+  trace: TraceEvent[];
+  ledger: LedgerEntry[];
+  recommendations: Recommendation[];
+  /** Escalations raised so far: ids stay unique across executions. */
+  escalations: number;
+  /** Consecutive failed turns (for the corrective budget). */
+  failureStreak: number;
 }
 
 export interface AgentRunInput {
@@ -62,6 +91,8 @@ export interface AgentRunInput {
   /** The scripted model scenario to play (name or file path); ignored when talking to the real API. */
   scenario?: string;
   options?: RunOptions;
+  /** Set by the run itself when it continues as new; never by a client. */
+  continued?: RunContinuation;
 }
 
 /** What the workflow learns about its agent at start: recorded once in history, so replay never depends on code. */

@@ -8,6 +8,9 @@ import { AgentRegistry } from '../agents/registry';
 import { connectionSettings } from '../client/config';
 import { createModelClient, type ModelClientOptions } from './model-client';
 import { payloadCodecs } from '../data-converter/keys-from-env';
+import type { BlobStore } from '../stores/blob-store';
+import { openBlobStore, storeConfigFromEnv } from '../stores/config';
+import { externalStorage } from '../stores/temporal-storage-driver';
 import type { WorkerTracing } from './tracing';
 import { DROP_WORKFLOW_SPANS, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
 
@@ -34,6 +37,12 @@ export interface AgentWorkerOptions {
   shutdownGraceTimeMs?: number;
   /** OpenTelemetry spans for runs, model steps and tool calls: `startTracing().worker` (workers/tracing.ts). */
   tracing?: WorkerTracing;
+  /**
+   * Where conversation segments, large tool outputs and offloaded payloads live. Default: the store configured by
+   * DURABLE_AGENT_STORE (a local directory unless it names PostgreSQL); every worker and client of a namespace
+   * must reach the same one.
+   */
+  store?: BlobStore;
 }
 
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
@@ -49,13 +58,14 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
   const settings = connectionSettings();
   const registry = new AgentRegistry(opts.agents);
   const model = createModelClient(opts.model);
+  const store = opts.store ?? (await openBlobStore(storeConfigFromEnv()));
   const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.address ?? settings.address }));
   return Worker.create({
     connection,
     namespace: opts.namespace ?? settings.namespace,
     taskQueue: opts.taskQueue ?? settings.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ registry, anthropic: model.anthropic, scripted: model.scripted }),
+    activities: createActivities({ registry, anthropic: model.anthropic, scripted: model.scripted, store }),
     interceptors: {
       // A prebuilt bundle already has them (workers/workflow-bundle.ts); naming them again only draws a warning.
       ...(opts.workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }),
@@ -63,8 +73,9 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     },
     // Every bundle makes workflow spans; without tracing they go to a sink that drops them.
     sinks: opts.tracing?.sinks ?? DROP_WORKFLOW_SPANS,
-    // Same codecs as the client: payloads are encrypted before they leave the process.
-    dataConverter: { payloadCodecs: payloadCodecs() },
+    // Same codecs as the client: payloads are encrypted before they leave the process. Payloads over the offload
+    // threshold (a long run's carried trace, a big prompt) go to the store, and history keeps a reference.
+    dataConverter: { payloadCodecs: payloadCodecs(), externalStorage: externalStorage(store) },
     shutdownGraceTime: opts.shutdownGraceTimeMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     ...(opts.stickyQueueScheduleToStartTimeoutMs !== undefined
       ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs }

@@ -22,7 +22,7 @@ import type { ModelCallResult, ProposedToolCall, ToolResultBlock } from '../comm
 import type { AgentRunInput, AgentRunResult, AgentSpec } from '../common/run';
 import type { ToolCallError } from '../common/trace';
 import { agentActivities, MODEL_RETRY_DEFAULTS, modelActivity } from './activity-stubs';
-import { addUserText } from './conversation';
+import { continueRun, historyIsLong } from './continuation';
 import { enforceLimits } from './limits';
 import { cancelRequestSignal, ledgerQuery, statusQuery, traceQuery } from './messages';
 import { reviewRecommendations } from './recommendations';
@@ -39,8 +39,10 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
     cancelRequest = request;
   });
   try {
-    run.spec = await describeAgent(input.agent);
-    run.limits = { ...run.spec.limits, ...input.options?.limits };
+    if (!input.continued) {
+      run.spec = await describeAgent(input.agent);
+      run.limits = { ...run.spec.limits, ...input.options?.limits };
+    }
     const text = await agentLoop(run);
     await reviewRecommendations(run);
     throw new RunEnded('completed', text);
@@ -62,8 +64,10 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
 
 /** Model step, tool calls, corrective retry or escalation; until the model answers without calling a tool. */
 async function agentLoop(run: RunContext): Promise<string> {
-  let failureStreak = 0;
+  let failureStreak = run.input.continued?.failureStreak ?? 0;
   for (;;) {
+    // Between steps, never while a person is waited on: a long run goes on in a fresh execution.
+    if (historyIsLong(run)) await continueRun(run, failureStreak);
     await enforceLimits(run);
     run.state.step++;
     const response = await callModel(run);
@@ -78,8 +82,8 @@ async function agentLoop(run: RunContext): Promise<string> {
       errors.push(error);
     }
     for (const call of response.toolCalls) results.push(await dispatchToolCall(run, call, response.text, errors));
-    if (results.length > 0) run.messages.push({ role: 'user', content: results });
-    if (refused.length > 0) addUserText(run.messages, refused.map((e) => e.message).join('\n'));
+    if (results.length > 0) run.conversation.push({ role: 'user', content: results });
+    if (refused.length > 0) run.conversation.addUserText(refused.map((e) => e.message).join('\n'));
 
     if (errors.length === 0) {
       failureStreak = 0;
@@ -110,12 +114,13 @@ async function agentLoop(run: RunContext): Promise<string> {
 async function callModel(run: RunContext): Promise<ModelCallResult> {
   let response: ModelCallResult;
   for (;;) {
-    run.trace.record({ kind: 'model_request', model: run.spec.model, messageCount: run.messages.length });
+    run.trace.record({ kind: 'model_request', model: run.spec.model, messageCount: run.conversation.length });
     try {
-      const summary = `step ${run.state.step}: ask ${run.spec.model} (${run.messages.length} messages)`;
+      const summary = `step ${run.state.step}: ask ${run.spec.model} (${run.conversation.length} messages)`;
       response = await modelActivity(run.input.options?.timeouts, summary, run.input.options?.modelRetry)({
         agent: run.spec.name,
-        messages: run.messages,
+        conversation: run.conversation.ref,
+        append: run.conversation.pending,
         correlationId: run.input.correlationId,
         workflowId: run.workflowId,
         step: run.state.step,
@@ -142,7 +147,7 @@ async function callModel(run: RunContext): Promise<ModelCallResult> {
     toolCalls: response.toolCalls.map((c) => ({ toolUseId: c.toolUseId, name: c.name })),
     usage: response.usage,
   });
-  run.messages.push({ role: 'assistant', content: response.content });
+  run.conversation.answered(response);
   return response;
 }
 
@@ -175,7 +180,7 @@ async function modelStepFailed(run: RunContext, err: unknown): Promise<void> {
     throw new RunEnded('failed', `model call failed: ${message}; ${resolution.by} decided not to try again${why}`, errorType);
   }
   // approve or answer: the same step again, with a fresh set of attempts.
-  if (resolution.decision === 'answer' && resolution.text) addUserText(run.messages, `${resolution.by}: ${resolution.text}`);
+  if (resolution.decision === 'answer' && resolution.text) run.conversation.addUserText(`${resolution.by}: ${resolution.text}`);
 }
 
 /** A person's decision on calls that failed their corrective attempt. */
@@ -192,7 +197,7 @@ async function applyToFailedCalls(run: RunContext, resolution: Resolution, resul
     resolution.decision === 'answer'
       ? `${resolution.by} reviewed your failed tool calls and says: ${resolution.text ?? ''}`
       : `${resolution.by} reviewed your failed tool calls and rejected them; do not repeat them.${resolution.text ? ` ${resolution.text}` : ''}`;
-  addUserText(run.messages, text);
+  run.conversation.addUserText(text);
 }
 
 async function describeAgent(agent: string): Promise<AgentSpec> {

@@ -5,7 +5,6 @@
  */
 import { workflowInfo } from '@temporalio/workflow';
 import type { TraceEventBody } from '../common/trace';
-import { addUserText } from './conversation';
 import { RunEnded, type RunContext } from './run-context';
 
 type Breach = Omit<Extract<TraceEventBody, { kind: 'limit_reached' }>, 'kind'>;
@@ -43,5 +42,5 @@ export async function enforceLimits(run: RunContext): Promise<void> {
   else if (breach.limit === 'tokens') limits.maxTokens += base.maxTokens;
   else if (breach.limit === 'cost') limits.maxCostUsd = run.state.costUsd + (base.maxCostUsd ?? 0);
   else limits.maxDurationMs = Date.now() - workflowInfo().startTime.getTime() + (base.maxDurationMs ?? 0);
-  if (resolution.decision === 'answer' && resolution.text) addUserText(run.messages, `${resolution.by}: ${resolution.text}`);
+  if (resolution.decision === 'answer' && resolution.text) run.conversation.addUserText(`${resolution.by}: ${resolution.text}`);
 }

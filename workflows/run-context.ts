@@ -4,12 +4,12 @@
  */
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ALLOWED_DECISIONS, type Escalation, type EscalationKind, type ProposedCall, type Resolution } from '../common/escalation';
-import type { ChatMessage } from '../common/model';
 import type { AuthorityMode } from '../common/policy';
 import type { AgentRunInput, AgentSpec, LedgerEntry, Recommendation, RunLimits, RunState, RunStatus, ToolSpec } from '../common/run';
 import { AGENT_STATUS, ESCALATION_PENDING } from '../common/search-attributes';
 import type { ToolCallError } from '../common/trace';
 import { agentActivities } from './activity-stubs';
+import { Conversation } from './conversation';
 import { EscalationDesk } from './escalation-desk';
 import { TraceLog } from './trace-log';
 
@@ -28,7 +28,7 @@ export class RunContext {
   readonly state: RunState;
   readonly trace: TraceLog;
   readonly desk: EscalationDesk;
-  readonly messages: ChatMessage[];
+  readonly conversation: Conversation;
   readonly recommendations: Recommendation[] = [];
   /** Every action that ran (write, irreversible), as it ran: the `ledger` query and the result expose it. */
   readonly ledger: LedgerEntry[] = [];
@@ -48,13 +48,29 @@ export class RunContext {
       costUsd: 0,
       pendingEscalation: null,
     };
+    const carried = input.continued;
     this.trace = new TraceLog(
       { correlationId: input.correlationId, workflowId: this.workflowId, runId: this.runId },
       () => this.state.step,
       input.agent,
+      carried?.trace,
     );
     this.desk = new EscalationDesk(this.trace);
-    this.messages = [{ role: 'user', content: input.prompt }];
+    this.conversation = carried ? new Conversation(carried.conversation) : Conversation.start(input.prompt);
+    if (carried) {
+      // Continued as new: the same run goes on, with what it had spent and done.
+      Object.assign(this.state, { step: carried.step, usage: carried.usage, costUsd: carried.costUsd });
+      this.ledger.push(...carried.ledger);
+      this.recommendations.push(...carried.recommendations);
+      this.escalations = carried.escalations;
+      this.spec = carried.spec;
+      this.limits = carried.limits;
+    }
+  }
+
+  /** Escalations raised so far in the run (across its executions). */
+  get escalationCount(): number {
+    return this.escalations;
   }
 
   get mode(): AuthorityMode {

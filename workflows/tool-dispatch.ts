@@ -6,6 +6,7 @@
 import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
 import type { Resolution } from '../common/escalation';
 import { TOOL_ERROR_TYPES } from '../common/failures';
+import { isOffloaded } from '../common/conversation';
 import type { ProposedToolCall, ToolResultBlock } from '../common/model';
 import { decide } from '../common/policy';
 import type { LedgerEntry, ToolSpec } from '../common/run';
@@ -121,7 +122,7 @@ export async function execute(
       },
     });
     run.trace.record({ kind: 'tool_result', toolUseId, tool: tool.name, result });
-    const block: ToolResultBlock = { type: 'tool_result', tool_use_id: toolUseId, content: JSON.stringify(result) };
+    const block = resultBlock(toolUseId, result);
     if (tool.effect === 'read') return { block, ok: true, result };
     const verified = await recordAction(run, tool, { toolUseId, args, result, idempotencyKey, approvedBy });
     return { block: verified ?? block, ok: true, result };
@@ -186,6 +187,16 @@ async function recordAction(
   if (resolution.decision === 'approve') return undefined;
   const said = resolution.text ? ` ${resolution.by} says: ${resolution.text}` : ` ${resolution.by} flagged it.`;
   return errorBlock(action.toolUseId, `"${tool.name}" ran, but its effect could not be verified (${verification.detail}).${said} Do not assume it took effect.`);
+}
+
+/**
+ * The tool_result the model gets. A large output was stored by the tool step: the block carries the reference and
+ * the model step puts the stored output back, so the output crosses history once, as a reference.
+ */
+function resultBlock(toolUseId: string, result: unknown): ToolResultBlock {
+  if (!isOffloaded(result)) return { type: 'tool_result', tool_use_id: toolUseId, content: JSON.stringify(result) };
+  const { key, bytes } = result.$offloaded;
+  return { type: 'tool_result', tool_use_id: toolUseId, content: `[stored output, ${bytes} bytes]`, offloaded: { key, bytes } };
 }
 
 /** A one-line rendering of arguments for an activity summary. */

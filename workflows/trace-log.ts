@@ -6,13 +6,17 @@ import { TRACE_SCHEMA_VERSION, type TraceEvent, type TraceEventBody } from '../c
 import { countEvent } from './metrics';
 
 export class TraceLog {
-  readonly events: TraceEvent[] = [];
+  readonly events: TraceEvent[];
 
   constructor(
     private readonly ids: { correlationId: string; workflowId: string; runId: string },
     private readonly currentStep: () => number,
     private readonly agent: string,
-  ) {}
+    /** The events of earlier executions of this run (continue-as-new): the trace goes on from them. */
+    earlier: TraceEvent[] = [],
+  ) {
+    this.events = earlier;
+  }
 
   record(body: TraceEventBody): TraceEvent {
     const event = {

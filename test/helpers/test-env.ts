@@ -11,6 +11,8 @@ import { createAgentWorker } from '../../workers/agent-worker';
 import { startDevServer, type DevServer } from '../../temporal-config/dev-server';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../scripted-model/server';
 import { exampleScenarioDirs } from '../../examples';
+import type { BlobStore } from '../../stores/blob-store';
+import { LocalBlobStore } from '../../stores/local-store';
 
 export const FIXTURE_SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
 
@@ -24,6 +26,7 @@ export function quietRuntime(): void {
 
 export interface TestEnv {
   server: DevServer;
+  store: BlobStore;
   model: ScriptedModelServer;
   client: AgentClient;
   taskQueue: string;
@@ -37,12 +40,15 @@ export async function startTestEnv(name: string): Promise<TestEnv> {
   const server = await startDevServer({ headless: true });
   const model = await startScriptedModelServer({ scenarioDirs: [FIXTURE_SCENARIOS, ...exampleScenarioDirs] });
   const taskQueue = `test-${name}`;
-  const client = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue });
+  // One store for the file's client and workers: offloaded payloads written by one are read by the other.
+  const store = await LocalBlobStore.open(join(mkdtempSync(join(tmpdir(), 'durable-agent-blobs-')), 'blobs'));
+  const client = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue }, { store });
   const connection = await NativeConnection.connect({ address: server.address });
   const bundlePath = process.env.DURABLE_AGENT_TEST_BUNDLE;
   const workflowBundle = bundlePath ? { codePath: bundlePath } : undefined;
   return {
     server,
+    store,
     model,
     client,
     taskQueue,
@@ -54,6 +60,7 @@ export async function startTestEnv(name: string): Promise<TestEnv> {
         taskQueue,
         model: { baseURL: model.url },
         workflowBundle,
+        store,
       });
       return worker.runUntil(() => fn(worker));
     },

@@ -1,0 +1,130 @@
+/**
+ * A long run at constant cost: 1,000 model steps, each reading a 20 KB page, on a real dev server. The conversation
+ * travels by reference, large tool outputs are stored once, and the run continues as new before any execution's
+ * history nears Temporal's limits; the trace reads as one run across the executions.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { z } from 'zod';
+import { defineAgent, defineTool } from '../agents/define';
+import { isOffloaded } from '../common/conversation';
+import { startScriptedModelServer, type ScriptedModelServer } from '../scripted-model/server';
+import { createAgentWorker } from '../workers/agent-worker';
+import { eventsOf, uniqueId } from './helpers/runs';
+import { tempDataDir, useTestEnv } from './helpers/test-env';
+
+const STEPS = Number(process.env.LONG_RUN_STEPS || 1_000);
+const PAGE_BYTES = 20 * 1024;
+const MB = 1024 * 1024;
+
+const env = useTestEnv('long-run');
+let model: ScriptedModelServer;
+let scenarioFile: string;
+beforeAll(async () => {
+  const dir = tempDataDir();
+  process.env.DURABLE_AGENT_DATA_DIR = dir;
+  // One tool call per step, then the answer: turn i reads page i.
+  const turns = Array.from({ length: STEPS }, (_, i) => ({ toolCalls: [{ name: 'read_page', input: { page: i } }] }));
+  scenarioFile = join(dir, 'long-run.json');
+  writeFileSync(scenarioFile, JSON.stringify({ name: 'long-run', turns: [...turns, { text: `Read ${STEPS} pages.` }] }));
+  // Its own model server, keeping few requests: each one carries up to the context limit (400 KB).
+  model = await startScriptedModelServer({ scenarioDirs: [], maxRecordedRequests: 5 });
+});
+afterAll(async () => model?.close());
+
+/** 20 KB of text that does not compress to nothing, different for every page. */
+function page(n: number): string {
+  let seed = n + 1;
+  let out = '';
+  while (out.length < PAGE_BYTES) {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    out += seed.toString(36);
+  }
+  return out.slice(0, PAGE_BYTES);
+}
+
+const readPage = defineTool({
+  name: 'read_page',
+  description: 'Read one page of the archive.',
+  input: z.object({ page: z.number().int().min(0) }),
+  effect: 'read',
+  run: async ({ page: n }) => ({ page: n, text: page(n) }),
+});
+
+const archivist = defineAgent({
+  name: 'archivist',
+  model: 'claude-test',
+  system: 'You read the archive page by page.',
+  tools: [readPage],
+  limits: { maxSteps: STEPS + 10, maxTokens: 1e12 },
+});
+
+test(`${STEPS} steps with 20 KB tool outputs: every execution's history stays small, and the run reads as one`, async () => {
+  const { server, client, taskQueue, store } = env();
+  const connection = await NativeConnection.connect({ address: server.address });
+  const started = Date.now();
+  try {
+    const worker = await createAgentWorker({
+      agents: [archivist],
+      connection,
+      namespace: server.namespace,
+      taskQueue,
+      model: { baseURL: model.url },
+      workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string },
+      store,
+    });
+    const { run, result } = await worker.runUntil(async () => {
+      // LONG_RUN_MAX_EVENTS: a lower threshold, to see continue-as-new in a shorter run.
+      const maxEvents = process.env.LONG_RUN_MAX_EVENTS ? { continueAsNew: { maxEvents: Number(process.env.LONG_RUN_MAX_EVENTS) } } : {};
+      const run = await client.start('archivist', 'Read the whole archive.', { scenario: scenarioFile, correlationId: uniqueId('long'), options: maxEvents });
+      return { run, result: await run.result() };
+    });
+    const wall = Date.now() - started;
+    expect(result.status).toBe('completed');
+    expect(result.steps).toBe(STEPS + 1);
+
+    // Every execution of the run, from Temporal itself.
+    const executions: { runId: string; events: number; bytes: number; steps: number }[] = [];
+    for await (const info of client.client.workflow.list({ query: `WorkflowId = '${run.workflowId}'` })) {
+      const history = await client.client.workflow.getHandle(run.workflowId, info.runId).fetchHistory();
+      const events = history.events ?? [];
+      executions.push({
+        runId: info.runId,
+        events: events.length,
+        bytes: temporal.api.history.v1.History.encode(history).finish().length,
+        steps: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'model.call').length,
+      });
+    }
+    expect(executions.length).toBeGreaterThan(1);
+    for (const e of executions) {
+      expect(e.bytes).toBeLessThan(10 * MB);
+      expect(e.events).toBeLessThan(10_240);
+    }
+    expect(executions.reduce((n, e) => n + e.steps, 0)).toBe(STEPS + 1);
+
+    // The trace reads as one run: one correlation id, contiguous sequence numbers, every execution's events.
+    const trace = result.trace;
+    expect(trace.map((e) => e.seq)).toEqual(trace.map((_, i) => i));
+    expect(new Set(trace.map((e) => e.correlationId))).toEqual(new Set([run.handle.workflowId.replace(/^archivist-/, '')]));
+    expect(new Set(trace.map((e) => e.runId)).size).toBe(executions.length);
+    const results = eventsOf(trace, 'tool_result');
+    expect(results).toHaveLength(STEPS);
+    // The 20 KB outputs were stored once and travel as references.
+    expect(results.every((e) => isOffloaded(e.result))).toBe(true);
+
+    // Constant cost: the bytes a step adds to history do not grow with the run.
+    const perStep = executions.filter((e) => e.steps > 0).map((e) => e.bytes / e.steps);
+    const total = executions.reduce((n, e) => n + e.bytes, 0);
+    console.log(
+      `long run: ${STEPS + 1} model steps in ${(wall / 1000).toFixed(1)} s (${(wall / (STEPS + 1)).toFixed(1)} ms/step), ` +
+        `${executions.length} executions, history ${(total / MB).toFixed(2)} MB in all, ` +
+        `largest execution ${(Math.max(...executions.map((e) => e.bytes)) / MB).toFixed(2)} MB / ${Math.max(...executions.map((e) => e.events))} events, ` +
+        `bytes per step by execution: ${perStep.map((b) => b.toFixed(0)).join(', ')}`,
+    );
+    expect(Math.max(...perStep)).toBeLessThan(2 * Math.min(...perStep));
+  } finally {
+    await connection.close();
+  }
+}, 900_000);
