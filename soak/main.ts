@@ -73,6 +73,8 @@ async function soak(opts: SoakOptions): Promise<number> {
     CRASH_DB: storeFile,
     // Tool calls hold their activity open 300 ms after the effect: a kill lands in that window now and then.
     CRASH_PAUSE_MS: '300',
+    // Spans would go to the workers' stderr, which the soak only keeps for failure reports.
+    DURABLE_AGENT_TRACES: 'off',
   };
   for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'DURABLE_AGENT_AGENTS', 'DEBUG']) delete env[key];
 

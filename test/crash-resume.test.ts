@@ -72,6 +72,8 @@ function workerEnv(name: string, env: WorkerEnv): NodeJS.ProcessEnv {
     CRASH_DB: env.crashDb,
     CRASH_WORKER: name,
     CRASH_PAUSE_MS: String(env.pauseMs ?? 0),
+    // The workers' spans are not what these tests read.
+    DURABLE_AGENT_TRACES: 'off',
   };
   // The workflow bundle jest's global setup built: the worker starts in a second instead of running webpack.
   if (process.env.DURABLE_AGENT_TEST_BUNDLE) out.DURABLE_AGENT_WORKFLOW_BUNDLE = process.env.DURABLE_AGENT_TEST_BUNDLE;

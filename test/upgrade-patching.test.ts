@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { DROP_WORKFLOW_SPANS, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../workers/workflow-bundle';
 import { testAgent } from './fixtures/test-agent';
 import { RECORDED_RUNS } from './helpers/recorded-runs';
 import { uniqueId } from './helpers/runs';
@@ -20,7 +21,9 @@ type Variant = 'unpatched' | 'patched';
 
 function bundleWithChange(variant: Variant): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
-    workflowsPath: require.resolve('../workflows'),
+    // As deployed: the same entry and interceptor modules as every real bundle (workers/workflow-bundle.ts).
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
     logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error },
     webpackConfigHook: (config) => {
       config.module?.rules?.push({
@@ -48,7 +51,7 @@ function committedHistories() {
 
 async function replayErrors(bundle: WorkflowBundleWithSourceMap): Promise<{ workflowId: string; error: Error }[]> {
   const errors: { workflowId: string; error: Error }[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, committedHistories())) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, sinks: DROP_WORKFLOW_SPANS }, committedHistories())) {
     if (result.error) errors.push({ workflowId: result.workflowId, error: result.error });
   }
   return errors;
@@ -73,7 +76,7 @@ test('the same change behind patched() replays every committed history', async (
 }, 120_000);
 
 test('a new run on the patched code takes the new path: the patch marker, and a timer before each model step', async () => {
-  const { server, model, client } = env();
+  const { server, model, client, store } = env();
   const { NativeConnection } = await import('@temporalio/worker');
   const { createAgentWorker } = await import('../workers/agent-worker');
   const connection = await NativeConnection.connect({ address: server.address });
@@ -85,6 +88,7 @@ test('a new run on the patched code takes the new path: the patch marker, and a 
       taskQueue: env().taskQueue,
       model: { baseURL: model.url },
       workflowBundle: { code: patched.code },
+      store,
     });
     const history = await worker.runUntil(async () => {
       const run = await client.start('tester', 'say hi', { scenario: 'happy', correlationId: uniqueId('patched') });

@@ -2,7 +2,11 @@
  * For the browser tests: a dev server with its Web UI, the scripted model, a client, and headless Chromium; a
  * fresh worker per test, on a private task queue.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
+import { LocalBlobStore } from '../../stores/local-store';
 import type { Browser } from 'playwright-core';
 import type { AgentDefinition } from '../../agents/define';
 import { AgentClient } from '../../client/agent-client';
@@ -26,7 +30,9 @@ export async function startUiTestEnv(taskQueue: string, opts: { uiPort?: number;
   quietRuntime();
   const server = await startDevServer({ uiPort: opts.uiPort, uiCodecEndpoint: opts.uiCodecEndpoint });
   const model = await startScriptedModelServer({ scenarioDirs: [FIXTURE_SCENARIOS, ...exampleScenarioDirs] });
-  const client = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue, uiUrl: server.uiUrl });
+  // One store for the client and the workers (offloaded payloads written by one are read by the other).
+  const store = await LocalBlobStore.open(join(mkdtempSync(join(tmpdir(), 'durable-agent-blobs-')), 'blobs'));
+  const client = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue, uiUrl: server.uiUrl }, { store });
   const connection = await NativeConnection.connect({ address: server.address });
   const browser = await launchBrowser();
   return {
@@ -42,6 +48,7 @@ export async function startUiTestEnv(taskQueue: string, opts: { uiPort?: number;
         taskQueue,
         model: { baseURL: model.url },
         workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string },
+        store,
       });
       return worker.runUntil(fn);
     },
