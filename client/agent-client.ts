@@ -12,6 +12,8 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+// Fetched history holds External Storage references as they are; this reads them back (the SDK's own runner).
+import { ExternalStorageRunner } from '@temporalio/common/lib/internal-non-workflow';
 import type { Resolution, ResolutionOutcome, Escalation } from '../common/escalation';
 import type { AgentRunInput, AgentRunResult, LedgerEntry, RunOptions, RunState, RunStatus } from '../common/run';
 import { AGENT_NAME, AGENT_STATUS, CORRELATION_ID, ESCALATION_PENDING } from '../common/search-attributes';
@@ -186,8 +188,9 @@ export class AgentRun {
     const history = await this.handle.fetchHistory();
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     if (!payload) throw new Error(`run "${this.workflowId}" has no recorded input`);
-    const { payloadConverter, payloadCodecs: codecs } = this.handle.client.options.loadedDataConverter;
-    let decoded = [payload];
+    const { payloadConverter, payloadCodecs: codecs, externalStorage: storage } = this.handle.client.options.loadedDataConverter;
+    // A large input (a long prompt, a continued run's carried state) is in the store, referenced from history.
+    let decoded = storage ? await new ExternalStorageRunner(storage).retrieve([payload]) : [payload];
     for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
     return payloadConverter.fromPayload<AgentRunInput>(decoded[0] as typeof payload);
   }
