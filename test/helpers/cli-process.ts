@@ -1,0 +1,60 @@
+/**
+ * Runs the built `durable-agent` CLI (dist/cli/main.js) as a child process, the way a person runs it, pointed at a
+ * test server with nothing from the host's environment leaking in.
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+
+export const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CliTarget {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  /** Working directory and home of anything the CLI persists. */
+  scratch: string;
+}
+
+export function cliEnv(target: CliTarget, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    CI: 'true',
+    TEMPORAL_ADDRESS: target.address,
+    TEMPORAL_NAMESPACE: target.namespace,
+    DURABLE_AGENT_TASK_QUEUE: target.taskQueue,
+    DURABLE_AGENT_DATA_DIR: join(target.scratch, 'data'),
+    DURABLE_AGENT_TEMPORAL_DB: join(target.scratch, 'temporal', 'temporal.sqlite'),
+    ...extra,
+  };
+  for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'DURABLE_AGENT_MODEL_URL', 'DURABLE_AGENT_AGENTS', 'DURABLE_AGENT_CODEC_TOKEN', 'DURABLE_AGENT_INBOX_USER', 'DEBUG']) {
+    if (!(key in extra)) delete env[key];
+  }
+  return env;
+}
+
+export function runCli(target: CliTarget, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: cliEnv(target, opts.env), cwd: target.scratch, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** The CLI's failure form: a non-zero exit, nothing on stdout, one line on stderr. */
+export function oneLineError(result: CliResult): string | undefined {
+  const lines = result.stderr.split('\n').filter(Boolean);
+  if (result.code === 0 || result.code === null || result.stdout !== '' || lines.length !== 1) return undefined;
+  return /^durable-agent: error: /.test(lines[0] ?? '') ? lines[0] : undefined;
+}
