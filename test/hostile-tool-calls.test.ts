@@ -211,8 +211,8 @@ interface Case {
 const READ_OR_WRITE = ['lookup_customer', 'list_orders', 'schedule_callback'];
 
 /**
- * Generated end-to-end calls stay under 64 KB a string: a megabyte call is a payload-size question, asked on its
- * own below, not one a random draw should stumble on.
+ * Generated end-to-end calls stay under 64 KB a string, so the scripted token counts (4 characters a token) stay
+ * within the run's budget; megabyte calls are a case of their own below.
  */
 const E2E_HUGE = 65_536;
 
@@ -359,16 +359,16 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
   }, 120_000);
 
   /** Plays a fixed two-turn invalid scenario and audits it like a generated case. */
-  async function refusedTwice(name: string, first: { name: string; input: unknown }, second = first) {
+  async function refusedTwice(name: string, first: { name: string; input: unknown }, second = first, usage?: { input_tokens: number; output_tokens: number }) {
     const file = join(scratch, `${name}.json`);
     writeFileSync(
       file,
       JSON.stringify({
         name,
         turns: [
-          { text: 'Calling.', toolCalls: [first] },
-          { expect: { toolResultError: true }, text: 'Again.', toolCalls: [second] },
-          { text: 'Giving up.' },
+          { text: 'Calling.', toolCalls: [first], ...(usage ? { usage } : {}) },
+          { expect: { toolResultError: true }, text: 'Again.', toolCalls: [second], ...(usage ? { usage } : {}) },
+          { text: 'Giving up.', ...(usage ? { usage } : {}) },
         ],
       }),
     );
@@ -394,9 +394,9 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
 
   test('arguments nested 6,000 levels deep are refused like any invalid call (no crash, no stuck task)', async () => {
     // Fails today (a bug in activities/model-call.ts, docs/hostile-input.md): the check refuses the call, but the
-    // model step's result still carries the 6,000-level input, which Temporal's JSON payload converter cannot
-    // serialize; the step is retried five times and the run fails with "Unable to convert [object Object] to
-    // payload" instead of the corrective path.
+    // model step goes on serializing the 6,000-level input (JSON.stringify recurses; JSON.parse did not), and the
+    // run fails with "Maximum call stack size exceeded" (or "Unable to convert [object Object] to payload")
+    // instead of taking the corrective path.
     // The scripted model serializes its answers with JSON.stringify, which cannot go this deep either; this answer
     // is written as raw text by a stand-in server. The real API's JSON could be just as deep.
     const deep = `${'['.repeat(6_000)}${']'.repeat(6_000)}`;
@@ -429,25 +429,15 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
     }
   }, 90_000);
 
-  test('a megabyte argument ends the run failed with the size as the reason: nothing runs, no workflow task fails', async () => {
-    // The model step's result carries the call's input twice (the content block and the proposed call), so a
-    // 1 MB argument makes a 2 MB result, over Temporal's payload limit: the step fails at once, not retried, and
-    // the run fails saying so. Smaller huge strings (the generated cases, up to 64 KB) get the corrective path.
-    // A corrective path at this size too would need the model step to bound the input it returns
-    // (docs/hostile-input.md).
+  test('megabyte arguments twice in a row are refused naming the field, and the run escalates', async () => {
+    // Big payloads are offloaded (Temporal External Storage), so a 1 MB argument takes the same corrective path as
+    // any invalid call. The usage is scripted small: the default (4 characters a token) would spend the token
+    // budget on the second request and escalate limit_reached instead, which is not what this case is about.
     const note = 'n'.repeat(1_048_576);
-    const input = { customerId: 'cus_ana', startsAt: '2026-12-01T15:00:00Z', note, confidence: 0.9, rationale: 'asked' };
-    const file = join(scratch, 'huge.json');
-    writeFileSync(file, JSON.stringify({ name: 'huge', turns: [{ toolCalls: [{ name: 'schedule_callback', input }] }, { text: 'unreachable' }] }));
-    await env().withWorker([instrumentedOpsAgent('hostile', openStore, invocations)], async () => {
-      const run = await env().client.start('hostile', 'do the thing', { scenario: file, correlationId: uniqueId('huge') });
-      const result = await run.result();
-      expect(result).toMatchObject({ status: 'failed', text: expect.stringContaining('exceeds size limit') });
-      expect(invocationsOf(invocations, run.workflowId)).toEqual([]);
-      const history = await run.handle.fetchHistory();
-      expect((history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes)).toEqual([]);
-      expect(openStore().callbacks().filter((c) => c.note === note)).toEqual([]);
-    });
+    const call = { name: 'schedule_callback', input: { customerId: 'cus_ana', startsAt: '2026-12-01T15:00:00Z', note, confidence: 0.9, rationale: 'asked' } };
+    const errors = await refusedTwice('huge', call, call, { input_tokens: 100, output_tokens: 100 });
+    expect(errors.map((e) => e.fields?.map((f) => `${f.path}: ${f.received.length}`))).toEqual([['note: 80'], ['note: 80']]);
+    expect(openStore().callbacks().filter((c) => c.note === note)).toEqual([]);
   }, 60_000);
 
   test('after the generated runs the worker still serves an ordinary run', async () => {
