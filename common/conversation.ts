@@ -2,6 +2,7 @@
  * A conversation by reference: what a model step receives instead of the whole message list, so the bytes each
  * step adds to history do not grow with the length of the run. Plain JSON; it crosses the workflow boundary.
  */
+import type { ChatMessage } from './model';
 
 /**
  * The head of a content-addressed chain of conversation segments (`stores/conversation-chain.ts`): `head` is the
@@ -43,5 +44,5 @@ export function isOffloaded(value: unknown): value is OffloadedValue {
  */
 export interface ConversationState {
   ref: ConversationRef | null;
-  pending: import('./model').ChatMessage[];
+  pending: ChatMessage[];
 }
