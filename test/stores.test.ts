@@ -6,7 +6,7 @@
  * encryption codec the stored blobs are ciphertext).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -84,6 +84,7 @@ afterAll(async () => {
   await workerConnection?.close();
   await server?.stop();
   await postgres?.stop();
+  rmSync(localDir, { recursive: true, force: true });
 });
 
 if (PG_UNAVAILABLE) {
