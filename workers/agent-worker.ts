@@ -10,6 +10,7 @@ import { createModelClient, type ModelClientOptions } from './model-client';
 import { payloadCodecs } from '../data-converter/keys-from-env';
 import type { BlobStore } from '../stores/blob-store';
 import { openBlobStore, storeConfigFromEnv } from '../stores/config';
+import { withPayloadEncryption } from '../stores/encrypted-store';
 import { externalStorage } from '../stores/temporal-storage-driver';
 import type { WorkerTracing } from './tracing';
 import { DROP_WORKFLOW_SPANS, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
@@ -58,7 +59,7 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
   const settings = connectionSettings();
   const registry = new AgentRegistry(opts.agents);
   const model = createModelClient(opts.model);
-  const store = opts.store ?? (await openBlobStore(storeConfigFromEnv()));
+  const store = opts.store ?? withPayloadEncryption(await openBlobStore(storeConfigFromEnv()));
   const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.address ?? settings.address }));
   return Worker.create({
     connection,
