@@ -114,6 +114,16 @@ const KNOWN_BLOCKS = new Set(['text', 'tool_use', 'thinking', 'redacted_thinking
 /** The tool name a refused block is filed under in the trace and the escalation. */
 export const CONTENT_BLOCK = '(content block)';
 
+/**
+ * How deeply a tool_use's arguments may nest. `JSON.parse` accepts any depth, but `JSON.stringify` (the
+ * conversation chain, Temporal's payload converter, logs) recurses and overflows the stack at a few thousand
+ * levels: deeper arguments never leave this step. No tool's schema comes near this.
+ */
+export const MAX_INPUT_DEPTH = 64;
+
+/** What a proposed call carries instead of arguments nested deeper than MAX_INPUT_DEPTH. */
+export const TOO_DEEP_INPUT = `[arguments nested more than ${MAX_INPUT_DEPTH} levels deep: not kept]`;
+
 export interface ReadContent {
   /** The blocks as the conversation keeps them (see ModelCallResult.refusedBlocks). */
   content: AssistantBlock[];
@@ -128,6 +138,10 @@ export interface ReadContent {
  * refused whatever its arguments look like. A block of an unknown type, or a tool_use without an id or a name, is
  * refused and replaced in the conversation by a note (the API would reject it sent back); a tool_use whose input
  * is not an object keeps its verdict (refused by the schema) and goes back to the model as `{}` for the same reason.
+ * A tool_use whose input nests deeper than MAX_INPUT_DEPTH is refused (with the schema's verdict when that refuses
+ * it, which names the field, else at `(root)` naming the depth) and goes back as `{}`; the proposed call carries
+ * TOO_DEEP_INPUT instead of the value, so nothing after this function serializes it. Any other block nested that
+ * deeply is refused like an unknown one.
  */
 export function readContent(
   blocks: unknown[],
@@ -142,8 +156,20 @@ export function readContent(
     const block = isRecord(raw) ? raw : { type: typeof raw };
     const type = typeof block.type === 'string' ? block.type : '(none)';
     const wellFormedToolUse = type === 'tool_use' && nonEmpty(block.id) && nonEmpty(block.name);
-    if (!KNOWN_BLOCKS.has(type) || (type === 'tool_use' && !wellFormedToolUse) || (type === 'text' && typeof block.text !== 'string')) {
-      const what = type === 'tool_use' ? 'a tool_use block without a valid id and name' : `a content block of type "${type}"`;
+    // The tool_use's input is judged below; anything else this deep (an extra field, a thinking block) goes now.
+    const { input: _input, ...rest } = block;
+    const tooDeep = nestedDeeperThan(type === 'tool_use' ? rest : block, MAX_INPUT_DEPTH);
+    if (
+      !KNOWN_BLOCKS.has(type) ||
+      (type === 'tool_use' && !wellFormedToolUse) ||
+      (type === 'text' && typeof block.text !== 'string') ||
+      tooDeep
+    ) {
+      const what = tooDeep
+        ? `a content block nested more than ${MAX_INPUT_DEPTH} levels deep`
+        : type === 'tool_use'
+          ? 'a tool_use block without a valid id and name'
+          : `a content block of type "${type}"`;
       refusedBlocks.push({
         tool: CONTENT_BLOCK,
         toolUseId: `block-${index}`,
@@ -161,6 +187,7 @@ export function readContent(
     const id = block.id as string;
     const name = block.name as string;
     const cutOff = stopReason === 'max_tokens' && index === blocks.length - 1;
+    const deepInput = nestedDeeperThan(block.input, MAX_INPUT_DEPTH);
     const verdict: CallCheck = cutOff
       ? {
           ok: false,
@@ -171,11 +198,51 @@ export function readContent(
             message: `Your response reached the max_tokens limit while writing this call to "${name}", so its arguments may be incomplete. It was not executed. Call the tool again with complete arguments (keep them short), or answer without it.`,
           },
         }
-      : check(id, name, block.input);
-    toolCalls.push({ toolUseId: id, name, input: block.input, check: verdict });
-    content.push(isRecord(block.input) ? (block as AssistantBlock) : { ...block, type: 'tool_use', id, name, input: {} });
+      : deepInput
+        ? tooDeepVerdict(check(id, name, block.input), id, name)
+        : check(id, name, block.input);
+    toolCalls.push({ toolUseId: id, name, input: deepInput ? TOO_DEEP_INPUT : block.input, check: verdict });
+    content.push(isRecord(block.input) && !deepInput ? (block as AssistantBlock) : { ...block, type: 'tool_use', id, name, input: {} });
   });
   return { content, text: texts.join('\n'), toolCalls, refusedBlocks };
+}
+
+/**
+ * The check's verdict on arguments nested too deeply, which must be a refusal: the schema's own when it refuses
+ * them (it names the field, and describes the deep value without printing it), else a refusal at `(root)` (the
+ * depth is in a key the schema would strip, or a field that accepts anything). The schema check itself never
+ * throws on depth (agents/validate.ts).
+ */
+function tooDeepVerdict(verdict: CallCheck, toolUseId: string, tool: string): CallCheck {
+  if (!verdict.ok) return verdict;
+  const field = { path: '(root)', expected: `arguments nested at most ${MAX_INPUT_DEPTH} levels deep`, received: `more than ${MAX_INPUT_DEPTH} levels` };
+  return {
+    ok: false,
+    error: {
+      tool,
+      toolUseId,
+      code: 'invalid_input',
+      fields: [field],
+      message:
+        `The arguments for "${tool}" are nested more than ${MAX_INPUT_DEPTH} levels deep, so it was not executed:\n` +
+        `- ${field.path}: expected ${field.expected}, got ${field.received}\nCall the tool again with flat arguments.`,
+    },
+  };
+}
+
+/**
+ * Whether a JSON value nests deeper than `limit` (a scalar is depth 0, `{}` and `[]` depth 1). Iterative, and it
+ * stops at the first path past the limit, so neither depth nor a cycle can make it recurse or loop.
+ */
+export function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (typeof current !== 'object' || current === null) continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Object.values(current)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
