@@ -38,7 +38,8 @@ function authorityOptions(opts: RunOptions, toolNames: string[]): RunOptionsInpu
     options.scope = scope;
   }
   if (opts.minConfidence !== undefined) {
-    const value = Number(opts.minConfidence);
+    // Number('') and Number('  ') are 0: a blank value would start a run with confidence checks off.
+    const value = opts.minConfidence.trim() === '' ? NaN : Number(opts.minConfidence);
     if (!Number.isFinite(value) || value < 0 || value > 1) throw new CliError(`--min-confidence must be a number from 0 to 1 (got "${opts.minConfidence}")`);
     options.minConfidence = value;
   }
