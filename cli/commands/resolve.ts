@@ -60,6 +60,10 @@ export function resolveCommand(): Command {
     .option('--json', 'print the outcome as JSON')
     .action(async (id: string, opts: ResolveOptions, command: Command) => {
       const decided = resolutionFromOptions(opts);
+      // `--escalation "$ID"` with ID unset must not mean "whatever is pending now".
+      if (opts.escalation !== undefined && opts.escalation.trim() === '') {
+        throw new CliError('--escalation must name an escalation (leave it out to resolve the pending one)');
+      }
       const settings = settingsFrom(command);
       await withClient(settings, async (client) => {
         const run = await client.run(id);
@@ -68,7 +72,7 @@ export function resolveCommand(): Command {
           return new CliError(`run "${id}" has ended (status: ${status}); there is nothing to resolve`);
         };
         let escalationId = opts.escalation;
-        if (!escalationId) {
+        if (escalationId === undefined) {
           const pending = await throughWorker(run, () => run.pendingEscalation());
           if (!pending) {
             if ((await run.handle.describe()).status.name !== 'RUNNING') throw await ended();
