@@ -135,7 +135,8 @@ export class AgentClient {
   async list(filter: { status?: RunStatus; agent?: string; limit?: number } = {}): Promise<RunSummary[]> {
     const clauses = [`WorkflowType = 'agentWorkflow'`];
     if (filter.status) clauses.push(`${AGENT_STATUS.name} = '${filter.status}'`);
-    if (filter.agent) clauses.push(`${AGENT_NAME.name} = '${filter.agent.replace(/'/g, "\\'")}'`);
+    // Backslashes first: `x\` would otherwise escape the closing quote and break the query.
+    if (filter.agent) clauses.push(`${AGENT_NAME.name} = '${filter.agent.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
     const runs: RunSummary[] = [];
     for await (const info of this.client.workflow.list({ query: clauses.join(' AND ') })) {
       const attrs = info.typedSearchAttributes;
