@@ -121,6 +121,8 @@ export class AgentClient {
 
   /** A handle on an existing run; fails with RunNotFoundError when there is none. */
   async run(workflowId: string): Promise<AgentRun> {
+    // The server answers an empty id with a bare INVALID_ARGUMENT, not "not found".
+    if (typeof workflowId !== 'string' || workflowId.trim() === '') throw new RunNotFoundError(`no run with id ${JSON.stringify(workflowId)}`);
     const handle = this.client.workflow.getHandle<typeof agentWorkflow>(workflowId);
     try {
       await handle.describe();
