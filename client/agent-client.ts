@@ -11,7 +11,7 @@ import {
   WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 // Fetched history holds External Storage references as they are; this reads them back (the SDK's own runner).
 import { ExternalStorageRunner } from '@temporalio/common/lib/internal-non-workflow';
 import type { Resolution, ResolutionOutcome, Escalation } from '../common/escalation';
@@ -38,6 +38,14 @@ import { tracingInterceptors } from './tracing';
 
 export class RunNotFoundError extends Error {
   override name = 'RunNotFoundError';
+}
+
+/**
+ * A run already exists under this workflow id (`<agent>-<correlationId>`), running or ended: a correlation id names
+ * one run, ever. Still a `WorkflowExecutionAlreadyStartedError`, so a retried start can recognise its own first try.
+ */
+export class RunAlreadyExistsError extends WorkflowExecutionAlreadyStartedError {
+  override name = 'RunAlreadyExistsError';
 }
 
 /** The workflow refused a resolution: the message says why (not pending, wrong decision, invalid edit...). */
@@ -86,7 +94,8 @@ export class AgentClient {
   }
 
   /**
-   * Starts a run. The workflow id is readable: `<agent>-<correlationId>`.
+   * Starts a run. The workflow id is readable: `<agent>-<correlationId>`. A correlation id already used, by a run
+   * still going or one that has ended, is refused (`RunAlreadyExistsError`).
    *
    * @example
    * const run = await agents.start('ops', 'Refund order ord_1001', { correlationId: 'ticket-4711' });
@@ -96,9 +105,13 @@ export class AgentClient {
     const correlationId = opts.correlationId ?? randomUUID();
     const input: AgentRunInput = { agent, prompt, correlationId, scenario: opts.scenario, options: opts.options };
     const firstLine = prompt.split('\n')[0]?.slice(0, 200) ?? '';
+    const workflowId = `${agent}-${correlationId}`;
     const handle = await this.client.workflow.start<typeof agentWorkflow>('agentWorkflow', {
       taskQueue: this.settings.taskQueue,
-      workflowId: `${agent}-${correlationId}`,
+      workflowId,
+      // Temporal's default lets a new execution reuse the id of a closed one: a second run would reuse the first's
+      // escalation ids and, with deterministic tool_use ids, its idempotency keys. One correlation id, one run.
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
       args: [input],
       typedSearchAttributes: [
         { key: AGENT_NAME, value: agent },
@@ -115,6 +128,11 @@ export class AgentClient {
       ]
         .filter(Boolean)
         .join('\n\n'),
+    }).catch((err: unknown) => {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new RunAlreadyExistsError(`a run with id "${workflowId}" already exists`, workflowId, err.workflowType);
+      }
+      throw err;
     });
     return new AgentRun(handle, handle.firstExecutionRunId);
   }

@@ -104,8 +104,9 @@ async function soak(opts: SoakOptions): Promise<number> {
             options: { timeouts: { modelHeartbeatMs: 2_000, modelStartToCloseMs: 8_000 } },
           });
         } catch (err) {
-          // Started before a connection error hid the answer: the fixed id makes the retry safe.
-          if (!(err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError')) throw err;
+          // Started before a connection error hid the answer: the fixed id makes the retry safe (the client
+          // refuses a reused id, running or ended, with RunAlreadyExistsError).
+          if (!(err instanceof Error && err.name === 'RunAlreadyExistsError')) throw err;
         }
       });
       started.push({ workflowId: `crashlab-${correlationId}`, scenario });

@@ -86,10 +86,9 @@ export function runCommand(): Command {
         try {
           run = await client.start(agent, prompt, { correlationId: opts.correlationId, scenario, options });
         } catch (err) {
-          if (err instanceof Error && err.name === 'WorkflowExecutionAlreadyStartedError') {
-            throw new CliError(
-              `a run with id "${agent}-${opts.correlationId}" already exists; pick another --correlation-id`,
-            );
+          // Running or ended: a correlation id names one run (the client starts with REJECT_DUPLICATE).
+          if (err instanceof Error && err.name === 'RunAlreadyExistsError') {
+            throw new CliError(`a run with id "${agent}-${opts.correlationId}" already exists; pick another --correlation-id`);
           }
           throw err;
         }
