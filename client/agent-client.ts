@@ -15,7 +15,7 @@ import { ApplicationFailure, CancelledFailure, WorkflowExecutionAlreadyStartedEr
 // Fetched history holds External Storage references as they are; this reads them back (the SDK's own runner).
 import { ExternalStorageRunner } from '@temporalio/common/lib/internal-non-workflow';
 import type { Resolution, ResolutionOutcome, Escalation } from '../common/escalation';
-import type { AgentRunInput, AgentRunResult, LedgerEntry, RunOptions, RunState, RunStatus } from '../common/run';
+import { runInputProblem, type AgentRunInput, type AgentRunResult, type LedgerEntry, type RunOptions, type RunState, type RunStatus } from '../common/run';
 import { AGENT_NAME, AGENT_STATUS, CORRELATION_ID, ESCALATION_PENDING } from '../common/search-attributes';
 import type { TraceEvent } from '../common/trace';
 import type { agentWorkflow } from '../workflows';
@@ -46,6 +46,11 @@ export class RunNotFoundError extends Error {
  */
 export class RunAlreadyExistsError extends WorkflowExecutionAlreadyStartedError {
   override name = 'RunAlreadyExistsError';
+}
+
+/** The run was not started: its agent, prompt, correlation id or options are malformed (the message says which). */
+export class InvalidRunOptionsError extends Error {
+  override name = 'InvalidRunOptionsError';
 }
 
 /** The workflow refused a resolution: the message says why (not pending, wrong decision, invalid edit...). */
@@ -94,8 +99,9 @@ export class AgentClient {
   }
 
   /**
-   * Starts a run. The workflow id is readable: `<agent>-<correlationId>`. A correlation id already used, by a run
-   * still going or one that has ended, is refused (`RunAlreadyExistsError`).
+   * Starts a run. The workflow id is readable: `<agent>-<correlationId>`. Malformed input starts nothing
+   * (`InvalidRunOptionsError`); a correlation id already used, by a run still going or one that has ended, is
+   * refused (`RunAlreadyExistsError`).
    *
    * @example
    * const run = await agents.start('ops', 'Refund order ord_1001', { correlationId: 'ticket-4711' });
@@ -103,6 +109,8 @@ export class AgentClient {
    */
   async start(agent: string, prompt: string, opts: StartRunOptions = {}): Promise<AgentRun> {
     const correlationId = opts.correlationId ?? randomUUID();
+    const problem = runInputProblem({ agent, prompt, correlationId, options: opts.options });
+    if (problem) throw new InvalidRunOptionsError(`cannot start a run: ${problem}`);
     const input: AgentRunInput = { agent, prompt, correlationId, scenario: opts.scenario, options: opts.options };
     const firstLine = prompt.split('\n')[0]?.slice(0, 200) ?? '';
     const workflowId = `${agent}-${correlationId}`;

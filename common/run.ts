@@ -3,7 +3,7 @@
  * Everything here is plain JSON, so it survives Temporal's payload conversion unchanged.
  */
 import type { Escalation } from './escalation';
-import type { AuthorityMode } from './policy';
+import { AUTHORITY_MODES, type AuthorityMode } from './policy';
 import type { ConversationState } from './conversation';
 import type { TokenUsage, TraceEvent } from './trace';
 
@@ -188,4 +188,115 @@ export interface AgentRunResult {
   /** Every action that ran, with its idempotency key and approver. */
   ledger: LedgerEntry[];
   trace: TraceEvent[];
+}
+
+/**
+ * What is wrong with a run's options, in one line, or `undefined` when the workflow can apply them. The client and
+ * the CLI refuse such a run before starting it; the workflow ends one started by any other Temporal client (an
+ * unknown mode or a timeout that is a word would otherwise fail its workflow task on every attempt, forever, and a
+ * step limit that is a word would silently switch the limit off). Unknown keys are left alone: a newer client may
+ * send options an older worker does not know yet. Pure and deterministic: the workflow imports it.
+ *
+ * @example
+ * runOptionsProblem({ mode: 'act', minConfidence: 0.8 }); // undefined
+ * runOptionsProblem({ minConfidence: 'high' }); // 'minConfidence must be a number from 0 to 1 (got "high")'
+ */
+export function runOptionsProblem(options: unknown): string | undefined {
+  if (options === undefined || options === null) return undefined;
+  if (!isPlainObject(options)) return `options must be an object (got ${shown(options)})`;
+  const o = options;
+  if (o.mode !== undefined && !(AUTHORITY_MODES as readonly unknown[]).includes(o.mode)) {
+    return `mode must be one of ${AUTHORITY_MODES.join(', ')} (got ${shown(o.mode)})`;
+  }
+  if (o.scope !== undefined) {
+    if (!Array.isArray(o.scope)) return `scope must be a list of tool names (got ${shown(o.scope)})`;
+    if (o.scope.length === 0) return 'scope must name at least one tool';
+    const bad = o.scope.find((name) => typeof name !== 'string' || name.trim() === '');
+    if (bad !== undefined) return `scope must hold tool names only (got ${shown(bad)})`;
+  }
+  if (o.minConfidence !== undefined && !(isNumber(o.minConfidence) && o.minConfidence >= 0 && o.minConfidence <= 1)) {
+    return `minConfidence must be a number from 0 to 1 (got ${shown(o.minConfidence)})`;
+  }
+  if (o.correctiveRetries !== undefined && !(Number.isInteger(o.correctiveRetries) && (o.correctiveRetries as number) >= 0)) {
+    return `correctiveRetries must be a whole number, 0 or more (got ${shown(o.correctiveRetries)})`;
+  }
+  return (
+    positive(o, 'escalationTimeoutMs') ??
+    group(o, 'limits', ['maxSteps', 'maxTokens', 'maxCostUsd', 'maxDurationMs']) ??
+    group(o, 'timeouts', ['modelHeartbeatMs', 'modelStartToCloseMs']) ??
+    group(o, 'modelRetry', ['initialIntervalMs', 'maximumIntervalMs', 'maximumAttempts']) ??
+    modelRetryProblem(o.modelRetry as RunOptions['modelRetry']) ??
+    group(o, 'continueAsNew', ['maxEvents', 'maxBytes'])
+  );
+}
+
+/** The model step's retry policy unless the run says otherwise (workflows/activity-stubs.ts applies it). */
+export const MODEL_RETRY_DEFAULTS = { initialIntervalMs: 1_000, maximumIntervalMs: 30_000, maximumAttempts: 5 };
+
+/** What Temporal's retry policy refuses (in the workflow, where it would fail the workflow task, not the run). */
+function modelRetryProblem(retry: RunOptions['modelRetry']): string | undefined {
+  if (!retry) return undefined;
+  if (retry.maximumAttempts !== undefined && !Number.isInteger(retry.maximumAttempts)) {
+    return `modelRetry.maximumAttempts must be a whole number (got ${retry.maximumAttempts})`;
+  }
+  const initial = retry.initialIntervalMs ?? MODEL_RETRY_DEFAULTS.initialIntervalMs;
+  const maximum = retry.maximumIntervalMs ?? MODEL_RETRY_DEFAULTS.maximumIntervalMs;
+  if (maximum < initial) {
+    const which = (value: number | undefined, name: string, fallback: number) => (value === undefined ? `the default ${name} (${fallback})` : `modelRetry.${name} (${value})`);
+    return `${which(retry.maximumIntervalMs, 'maximumIntervalMs', maximum)} must not be less than ${which(retry.initialIntervalMs, 'initialIntervalMs', initial)}`;
+  }
+  return undefined;
+}
+
+/**
+ * What is wrong with a run to be started (the agent's name, the prompt, the correlation id, the options), or
+ * `undefined`. The client checks it before starting anything.
+ *
+ * @example
+ * runInputProblem({ agent: 'ops', prompt: '  ', correlationId: 'ticket-4711' }); // 'the prompt must not be empty'
+ */
+export function runInputProblem(input: { agent: unknown; prompt: unknown; correlationId?: unknown; options?: unknown }): string | undefined {
+  if (typeof input.agent !== 'string' || input.agent.trim() === '') return `the agent must be named (got ${shown(input.agent)})`;
+  if (typeof input.prompt !== 'string') return `the prompt must be text (got ${shown(input.prompt)})`;
+  if (input.prompt.trim() === '') return 'the prompt must not be empty';
+  if (input.correlationId !== undefined && (typeof input.correlationId !== 'string' || input.correlationId.trim() === '')) {
+    return `the correlation id must not be empty (got ${shown(input.correlationId)})`;
+  }
+  return runOptionsProblem(input.options);
+}
+
+/** A positive finite number, when given. */
+function positive(o: Record<string, unknown>, key: string, where = ''): string | undefined {
+  const value = o[key];
+  if (value === undefined || (isNumber(value) && value > 0)) return undefined;
+  return `${where}${key} must be a positive number (got ${shown(value)})`;
+}
+
+/** An object of positive numbers, when given (limits, timeouts, modelRetry, continueAsNew). */
+function group(o: Record<string, unknown>, key: string, fields: string[]): string | undefined {
+  const value = o[key];
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) return `${key} must be an object (got ${shown(value)})`;
+  for (const field of fields) {
+    const problem = positive(value, field, `${key}.`);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** A bad value as a short quote: enough to recognise it, never a long echo, never anything that could throw. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : typeof value;
 }

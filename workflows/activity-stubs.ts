@@ -4,15 +4,15 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { AgentActivities, ToolActivity, VerifyActivity } from '../activities';
 import { MODEL_ERROR_TYPES, toolActivityName, TOOL_ERROR_TYPES, UNKNOWN_AGENT, verifyActivityName } from '../common/failures';
-import type { RunOptions, ToolSpec } from '../common/run';
+import { MODEL_RETRY_DEFAULTS, type RunOptions, type ToolSpec } from '../common/run';
 
 export const agentActivities = proxyActivities<AgentActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: [UNKNOWN_AGENT] },
 });
 
-/** The model step's retry policy unless the run says otherwise. */
-export const MODEL_RETRY_DEFAULTS = { initialIntervalMs: 1_000, maximumIntervalMs: 30_000, maximumAttempts: 5 };
+// Defined with the run options, whose check needs them; exported here too, where the policy is applied.
+export { MODEL_RETRY_DEFAULTS };
 
 /**
  * The model step. Temporal owns retries (the SDK's are off): 1 s doubling to 30 s, 5 attempts. Temporal's policy

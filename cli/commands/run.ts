@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { runUrl } from '../../client/config';
 import { AUTHORITY_MODES, type AuthorityMode } from '../../common/policy';
-import type { RunOptions as RunOptionsInput } from '../../common/run';
+import { runInputProblem, type RunOptions as RunOptionsInput } from '../../common/run';
 import { loadAgents, requireAgent } from '../agents';
 import { globalOptions, settingsFrom, withClient } from '../connect';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
@@ -79,6 +79,9 @@ export function runCommand(): Command {
         throw new CliError('--correlation-id must not be empty');
       }
       if (prompt.trim() === '') throw new CliError('the prompt must not be empty');
+      // The client's own check, which the flags above cannot fail today; a new flag that could is caught here too.
+      const problem = runInputProblem({ agent, prompt, correlationId: opts.correlationId, options });
+      if (problem) throw new CliError(problem);
       const settings = settingsFrom(command);
 
       process.exitCode = await withClient(settings, async (client) => {
