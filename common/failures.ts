@@ -49,4 +49,6 @@ export const UNKNOWN_AGENT = 'UnknownAgent';
 
 /** Why an agent run failed, as the workflow's ApplicationFailure type. */
 export const RUN_FAILURE_TYPE = 'AgentRunFailed';
+/** A run ended at its start because its options cannot be applied (common/run.ts `runOptionsProblem`). */
+export const INVALID_RUN_OPTIONS = 'InvalidRunOptions';
 export const RESOLUTION_REJECTED = 'ResolutionRejected';

@@ -17,9 +17,9 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import type { Resolution } from '../common/escalation';
-import { MODEL_UNAVAILABLE_TYPES, RUN_FAILURE_TYPE } from '../common/failures';
+import { INVALID_RUN_OPTIONS, MODEL_UNAVAILABLE_TYPES, RUN_FAILURE_TYPE } from '../common/failures';
 import type { ModelCallResult, ProposedToolCall, ToolResultBlock } from '../common/model';
-import type { AgentRunInput, AgentRunResult, AgentSpec } from '../common/run';
+import { runOptionsProblem, type AgentRunInput, type AgentRunResult, type AgentSpec } from '../common/run';
 import type { ToolCallError } from '../common/trace';
 import { agentActivities, MODEL_RETRY_DEFAULTS, modelActivity } from './activity-stubs';
 import { continueRun, historyIsLong } from './continuation';
@@ -40,6 +40,12 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
   });
   try {
     if (!input.continued) {
+      // Any Temporal client can start this workflow. Options it cannot apply (an unknown mode, a timeout that is a
+      // word) would throw ordinary errors later, failing the workflow task on every attempt with the run stuck:
+      // end the run now, failed, saying why. Behind a patch, taken only when there is a problem: valid runs record
+      // no marker, and a run already in flight with such options replays as it ran.
+      const problem = runOptionsProblem(input.options);
+      if (problem && patched(INVALID_OPTIONS_PATCH)) throw new RunEnded('failed', `invalid run options: ${problem}`, INVALID_RUN_OPTIONS);
       run.spec = await describeAgent(input.agent);
       run.limits = { ...run.spec.limits, ...input.options?.limits };
     }
@@ -61,6 +67,9 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
     return finish(run, err);
   }
 }
+
+/** Runs started before options were checked went ahead with them; they replay that way. */
+export const INVALID_OPTIONS_PATCH = 'invalid-run-options-end-run';
 
 /** Model step, tool calls, corrective retry or escalation; until the model answers without calling a tool. */
 async function agentLoop(run: RunContext): Promise<string> {
