@@ -5,7 +5,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { externalStorage } from '../stores/temporal-storage-driver';
+import { DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { defineAgent, defineTool } from '../agents/define';
@@ -87,9 +89,11 @@ test(`${STEPS} steps with 20 KB tool outputs: every execution's history stays sm
 
     // Every execution of the run, from Temporal itself.
     const executions: { runId: string; events: number; bytes: number; steps: number }[] = [];
+    const histories: { workflowId: string; history: Awaited<ReturnType<typeof run.handle.fetchHistory>> }[] = [];
     for await (const info of client.client.workflow.list({ query: `WorkflowId = '${run.workflowId}'` })) {
       const history = await client.client.workflow.getHandle(run.workflowId, info.runId).fetchHistory();
       const events = history.events ?? [];
+      histories.push({ workflowId: run.workflowId, history });
       executions.push({
         runId: info.runId,
         events: events.length,
@@ -124,6 +128,16 @@ test(`${STEPS} steps with 20 KB tool outputs: every execution's history stays sm
         `bytes per step by execution: ${perStep.map((b) => b.toFixed(0)).join(', ')}`,
     );
     expect(Math.max(...perStep)).toBeLessThan(2 * Math.min(...perStep));
+
+    // Every execution, the continue-as-new decisions included, replays deterministically from its history.
+    const failures: string[] = [];
+    for await (const replay of Worker.runReplayHistories(
+      { workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string }, sinks: DROP_WORKFLOW_SPANS, dataConverter: { externalStorage: externalStorage(store) } },
+      histories,
+    )) {
+      if (replay.error) failures.push(replay.error.message);
+    }
+    expect(failures).toEqual([]);
   } finally {
     await connection.close();
   }
