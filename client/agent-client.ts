@@ -33,6 +33,7 @@ import { explainRun } from './explain';
 import { payloadCodecs } from '../data-converter/keys-from-env';
 import type { BlobStore } from '../stores/blob-store';
 import { openBlobStore, storeConfigFromEnv } from '../stores/config';
+import { withPayloadEncryption } from '../stores/encrypted-store';
 import { externalStorage } from '../stores/temporal-storage-driver';
 import { tracingInterceptors } from './tracing';
 
@@ -85,7 +86,7 @@ export class AgentClient {
   static async connect(overrides: Partial<ConnectionSettings> = {}, opts: { store?: BlobStore } = {}): Promise<AgentClient> {
     const settings = { ...connectionSettings(), ...overrides };
     // The workers' store: a long run's result (its trace) or a big prompt may be there rather than in history.
-    const store = opts.store ?? (await openBlobStore(storeConfigFromEnv()));
+    const store = opts.store ?? withPayloadEncryption(await openBlobStore(storeConfigFromEnv()));
     const connection = await Connection.connect({ address: settings.address, connectTimeout: '5 seconds' });
     // Payloads are encrypted when DURABLE_AGENT_PAYLOAD_KEY is set (data-converter/): the server stores ciphertext.
     // OpenTelemetry (client/tracing.ts): a StartWorkflow span, parent of the run's spans, when this process traces.

@@ -14,6 +14,8 @@ import { Command } from 'commander';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { AgentClient } from '../client/agent-client';
 import { startScriptedModelServer } from '../scripted-model/server';
+import { withPayloadEncryption } from '../stores/encrypted-store';
+import { LocalBlobStore } from '../stores/local-store';
 import { getFreePort } from '../temporal-config/dev-server';
 import { provisionTemporalCli } from '../temporal-config/provision-cli';
 import { projectRoot } from '../temporal-config/settings';
@@ -62,13 +64,16 @@ async function soak(opts: SoakOptions): Promise<number> {
   const model = await startScriptedModelServer({ scenarioDirs: [join(projectRoot(), 'soak', 'scenarios')], maxRecordedRequests: 50 });
   const storeFile = join(scratch, 'effects.sqlite');
   const taskQueue = `soak-${seed}`;
-  const client = await AgentClient.connect({ address: server.address, taskQueue });
+  const dataDir = join(scratch, 'data');
+  // The workers' store (DURABLE_AGENT_DATA_DIR below): the client reads what they offload.
+  const store = withPayloadEncryption(await LocalBlobStore.open(join(dataDir, 'blobs')));
+  const client = await AgentClient.connect({ address: server.address, taskQueue }, { store });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_ADDRESS: server.address,
     DURABLE_AGENT_TASK_QUEUE: taskQueue,
     DURABLE_AGENT_MODEL_URL: model.url,
-    DURABLE_AGENT_DATA_DIR: join(scratch, 'data'),
+    DURABLE_AGENT_DATA_DIR: dataDir,
     DURABLE_AGENT_WORKFLOW_BUNDLE: bundleFile,
     CRASH_DB: storeFile,
     // Tool calls hold their activity open 300 ms after the effect: a kill lands in that window now and then.
