@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { startCodecServer } from '../../codec-server/server';
 import { payloadCodecs } from '../../data-converter/keys-from-env';
 import { CliError } from '../errors';
+import { portOption } from '../numbers';
 import { print } from '../output';
 
 export function codecServerCommand(): Command {
@@ -15,8 +16,7 @@ export function codecServerCommand(): Command {
       if (!token || token.length < 16) throw new CliError('set DURABLE_AGENT_CODEC_TOKEN to a secret of at least 16 characters');
       const codecs = payloadCodecs();
       if (codecs.length === 0) throw new CliError('no payload key: set DURABLE_AGENT_PAYLOAD_KEY (the same as the workers use)');
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number (got "${opts.port}")`);
+      const port = portOption('--port', opts.port);
       const server = await startCodecServer({ codecs, token, allowedOrigin: opts.origin, port });
       print(`codec server at ${server.url} for ${opts.origin}`);
       // The token goes in the path because the dev server's UI sends no Authorization header to a codec endpoint.

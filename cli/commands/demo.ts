@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { settingsFrom } from '../connect';
 import { CliError } from '../errors';
+import { portOption } from '../numbers';
 
 export function demoCommand(): Command {
   return new Command('demo')
@@ -20,8 +21,7 @@ export function demoCommand(): Command {
         'Exits 0 when the run completed, 1 otherwise.',
     )
     .action(async (opts: { json?: boolean; ephemeral?: boolean; inbox?: string; inboxPort: string }, command: Command) => {
-      const inboxPort = Number(opts.inboxPort);
-      if (!Number.isInteger(inboxPort) || inboxPort < 0 || inboxPort > 65535) throw new CliError(`--inbox-port must be a port number (got "${opts.inboxPort}")`);
+      const inboxPort = portOption('--inbox-port', opts.inboxPort);
       if (opts.inbox !== undefined && !opts.inbox.trim()) throw new CliError('--inbox must name the person who decides');
       // Loaded here: the demo pulls in the worker (native bridge, bundler), which other commands never need.
       const { runDemo } = await import('../demo');

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { startInboxServer, type InboxIdentity } from '../../inbox/server';
 import { settingsFrom, withClient } from '../connect';
 import { CliError } from '../errors';
+import { portOption } from '../numbers';
 import { print } from '../output';
 
 interface InboxOptions {
@@ -38,8 +39,7 @@ export function inboxCommand(): Command {
     .option('--as <name>', 'who decides on this page (env DURABLE_AGENT_INBOX_USER)')
     .option('--identity-header <name>', 'take who decides from this request header, set by a proxy in front (e.g. X-Forwarded-User)')
     .action(async (opts: InboxOptions, command: Command) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be a port number (got "${opts.port}")`);
+      const port = portOption('--port', opts.port);
       const identity = identityFromOptions(opts);
       await withClient(settingsFrom(command), async (client) => {
         const server = await startInboxServer({ client, identity, host: opts.host, port }).catch((err: NodeJS.ErrnoException) => {

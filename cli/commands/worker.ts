@@ -3,6 +3,7 @@
  * API key (and no DURABLE_AGENT_MODEL_URL) it talks to a scripted model server it starts in this process.
  */
 import { CliError } from '../errors';
+import { numberOption } from '../numbers';
 import { Command, Option } from 'commander';
 import type { LogLevel, NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
 import { exampleScenarioDirs } from '../../examples';
@@ -71,10 +72,7 @@ export function workerCommand(): Command {
       'export no OpenTelemetry spans (env DURABLE_AGENT_TRACES=off); by default they go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else as JSON lines on stderr',
     )
     .action(async (opts: { logLevel: LogLevel; logFormat: 'json' | 'text'; metrics?: string; shutdownGrace: string; traces: boolean }, command: Command) => {
-      const graceSeconds = Number(opts.shutdownGrace);
-      if (!Number.isFinite(graceSeconds) || graceSeconds < 0 || graceSeconds > 3600) {
-        throw new CliError(`--shutdown-grace must be a number of seconds from 0 to 3600 (got "${opts.shutdownGrace}")`);
-      }
+      const graceSeconds = numberOption('--shutdown-grace', opts.shutdownGrace, { min: 0, max: 3600, what: 'a number of seconds from 0 to 3600' });
       const metrics = opts.metrics ?? process.env.DURABLE_AGENT_METRICS;
       if (metrics !== undefined && !/^[\w.:[\]-]+:\d{1,5}$/.test(metrics)) throw new CliError(`--metrics must be host:port (got "${metrics}")`);
       let traces: TraceDestination;
