@@ -11,6 +11,10 @@ import { DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { defineAgent, defineTool } from '../agents/define';
+import { AgentClient } from '../client/agent-client';
+import type { BlobStore } from '../stores/blob-store';
+import { postgresUnavailableReason, startPostgres } from '../stores/postgres-dev';
+import { PostgresBlobStore } from '../stores/postgres-store';
 import { isOffloaded } from '../common/conversation';
 import { startScriptedModelServer, type ScriptedModelServer } from '../scripted-model/server';
 import { createAgentWorker } from '../workers/agent-worker';
@@ -23,14 +27,14 @@ const MB = 1024 * 1024;
 
 const env = useTestEnv('long-run');
 let model: ScriptedModelServer;
-let scenarioFile: string;
+/** One tool call per step, then the answer: turn i reads page i. */
+function scenarioFor(steps: number): string {
+  const turns = Array.from({ length: steps }, (_, i) => ({ toolCalls: [{ name: 'read_page', input: { page: i } }] }));
+  const file = join(tempDataDir(), `long-run-${steps}.json`);
+  writeFileSync(file, JSON.stringify({ name: 'long-run', turns: [...turns, { text: `Read ${steps} pages.` }] }));
+  return file;
+}
 beforeAll(async () => {
-  const dir = tempDataDir();
-  process.env.DURABLE_AGENT_DATA_DIR = dir;
-  // One tool call per step, then the answer: turn i reads page i.
-  const turns = Array.from({ length: STEPS }, (_, i) => ({ toolCalls: [{ name: 'read_page', input: { page: i } }] }));
-  scenarioFile = join(dir, 'long-run.json');
-  writeFileSync(scenarioFile, JSON.stringify({ name: 'long-run', turns: [...turns, { text: `Read ${STEPS} pages.` }] }));
   // Its own model server, keeping few requests: each one carries up to the context limit (400 KB).
   model = await startScriptedModelServer({ scenarioDirs: [], maxRecordedRequests: 5 });
 });
@@ -60,11 +64,21 @@ const archivist = defineAgent({
   model: 'claude-test',
   system: 'You read the archive page by page.',
   tools: [readPage],
-  limits: { maxSteps: STEPS + 10, maxTokens: 1e12 },
+  limits: { maxSteps: 100_000, maxTokens: 1e12 },
 });
 
-test(`${STEPS} steps with 20 KB tool outputs: every execution's history stays small, and the run reads as one`, async () => {
-  const { server, client, taskQueue, store } = env();
+interface LongRunOptions {
+  steps: number;
+  store: BlobStore;
+  client: AgentClient;
+  continueAsNew?: { maxEvents: number };
+  label: string;
+}
+
+/** Runs the archivist for `steps` steps on `store`, and checks what the issue asks of a long run. */
+async function longRun({ steps: STEPS, store, client, continueAsNew, label }: LongRunOptions): Promise<void> {
+  const { server, taskQueue } = env();
+  const scenarioFile = scenarioFor(STEPS);
   const connection = await NativeConnection.connect({ address: server.address });
   const started = Date.now();
   try {
@@ -78,9 +92,7 @@ test(`${STEPS} steps with 20 KB tool outputs: every execution's history stays sm
       store,
     });
     const { run, result } = await worker.runUntil(async () => {
-      // LONG_RUN_MAX_EVENTS: a lower threshold, to see continue-as-new in a shorter run.
-      const maxEvents = process.env.LONG_RUN_MAX_EVENTS ? { continueAsNew: { maxEvents: Number(process.env.LONG_RUN_MAX_EVENTS) } } : {};
-      const run = await client.start('archivist', 'Read the whole archive.', { scenario: scenarioFile, correlationId: uniqueId('long'), options: maxEvents });
+      const run = await client.start('archivist', 'Read the whole archive.', { scenario: scenarioFile, correlationId: uniqueId('long'), options: { continueAsNew } });
       return { run, result: await run.result() };
     });
     const wall = Date.now() - started;
@@ -122,7 +134,7 @@ test(`${STEPS} steps with 20 KB tool outputs: every execution's history stays sm
     const perStep = executions.filter((e) => e.steps > 0).map((e) => e.bytes / e.steps);
     const total = executions.reduce((n, e) => n + e.bytes, 0);
     console.log(
-      `long run: ${STEPS + 1} model steps in ${(wall / 1000).toFixed(1)} s (${(wall / (STEPS + 1)).toFixed(1)} ms/step), ` +
+      `long run (${label}): ${STEPS + 1} model steps in ${(wall / 1000).toFixed(1)} s (${(wall / (STEPS + 1)).toFixed(1)} ms/step), ` +
         `${executions.length} executions, history ${(total / MB).toFixed(2)} MB in all, ` +
         `largest execution ${(Math.max(...executions.map((e) => e.bytes)) / MB).toFixed(2)} MB / ${Math.max(...executions.map((e) => e.events))} events, ` +
         `bytes per step by execution: ${perStep.map((b) => b.toFixed(0)).join(', ')}`,
@@ -141,4 +153,28 @@ test(`${STEPS} steps with 20 KB tool outputs: every execution's history stays sm
   } finally {
     await connection.close();
   }
+}
+
+// LONG_RUN_MAX_EVENTS: a lower threshold, to see continue-as-new in a shorter run.
+const maxEvents = process.env.LONG_RUN_MAX_EVENTS ? { maxEvents: Number(process.env.LONG_RUN_MAX_EVENTS) } : undefined;
+
+test(`${STEPS} steps with 20 KB tool outputs: every execution's history stays small, and the run reads as one`, async () => {
+  await longRun({ steps: STEPS, store: env().store, client: env().client, continueAsNew: maxEvents, label: 'local store' });
 }, 900_000);
+
+const PG_UNAVAILABLE = postgresUnavailableReason();
+// CI installs PostgreSQL (.ci/run): there, a missing one is a failure, not a skip.
+const pgTest = PG_UNAVAILABLE && process.env.CI !== 'true' ? test.skip : test;
+pgTest('the same run on the PostgreSQL store (200 steps, continuing as new every 1,000 events)', async () => {
+  if (PG_UNAVAILABLE) throw new Error(`PostgreSQL is needed for this test: ${PG_UNAVAILABLE}`);
+  const pg = await startPostgres();
+  const store = await PostgresBlobStore.open({ connectionString: pg.url });
+  const client = await AgentClient.connect({ address: env().server.address, namespace: env().server.namespace, taskQueue: env().taskQueue }, { store });
+  try {
+    await longRun({ steps: 200, store, client, continueAsNew: { maxEvents: 1_000 }, label: 'PostgreSQL store' });
+  } finally {
+    await client.client.connection.close();
+    await store.close();
+    await pg.stop();
+  }
+}, 600_000);
