@@ -162,7 +162,8 @@ export class AgentClient {
 
   /** Lists runs through Temporal's visibility store (works across workers and restarts). */
   async list(filter: { status?: RunStatus; agent?: string; limit?: number } = {}): Promise<RunSummary[]> {
-    const clauses = [`WorkflowType = 'agentWorkflow'`];
+    // A run that continued as new is one run: list its current execution, not the closed ones before it.
+    const clauses = [`WorkflowType = 'agentWorkflow'`, `ExecutionStatus != 'ContinuedAsNew'`];
     if (filter.status) clauses.push(`${AGENT_STATUS.name} = '${filter.status}'`);
     // Backslashes first: `x\` would otherwise escape the closing quote and break the query.
     if (filter.agent) clauses.push(`${AGENT_NAME.name} = '${filter.agent.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);

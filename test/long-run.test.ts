@@ -119,6 +119,14 @@ async function longRun({ steps: STEPS, store, client, continueAsNew, label }: Lo
       expect(e.events).toBeLessThan(10_240);
     }
     expect(executions.reduce((n, e) => n + e.steps, 0)).toBe(STEPS + 1);
+    // Listed once, as one run, with its final status (not once per execution).
+    let listed: { workflowId: string; status: string }[] = [];
+    for (let i = 0; i < 50; i++) {
+      listed = (await client.list({ agent: 'archivist' })).filter((r) => r.workflowId === run.workflowId);
+      if (listed.length === 1 && listed[0]?.status === 'completed') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(listed.map((r) => r.status)).toEqual(['completed']);
 
     // The trace reads as one run: one correlation id, contiguous sequence numbers, every execution's events.
     const trace = result.trace;
