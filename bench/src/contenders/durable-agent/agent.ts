@@ -1,0 +1,31 @@
+/**
+ * The bench agent, defined the way a user defines one: one read tool, the shared lookup. Limits are lifted so a
+ * 1,000-step run is not stopped by the step or token budget (the scripted usage is a fixed 15 tokens a step).
+ */
+import { z } from 'zod';
+import { defineAgent, defineTool } from '../../../../dist/index';
+import { BENCH_MODEL, BENCH_SYSTEM, KEY_DESCRIPTION, lookupItem, TOOL_DESCRIPTION, TOOL_NAME } from '../../agent-spec';
+import { stepClock } from '../../step-clock';
+
+export const BENCH_AGENT = 'bench';
+
+// The bench's zod is the project's version (4.6.7); zod 4 recognises schemas by their traits, not by which copy
+// of the module made them, so defineTool's checks accept these.
+const lookupTool = defineTool({
+  name: TOOL_NAME,
+  description: TOOL_DESCRIPTION,
+  input: z.object({ key: z.string().describe(KEY_DESCRIPTION) }),
+  effect: 'read',
+  run: async (args, context) => {
+    stepClock.mark(context.workflowId);
+    return lookupItem(args);
+  },
+});
+
+export const benchAgent = defineAgent({
+  name: BENCH_AGENT,
+  model: BENCH_MODEL,
+  system: BENCH_SYSTEM,
+  tools: [lookupTool],
+  limits: { maxSteps: 1_000_000, maxTokens: Number.MAX_SAFE_INTEGER },
+});
