@@ -26,10 +26,16 @@ export interface AgentWorkerOptions {
   /** A prebuilt workflow bundle (tests build one and share it); otherwise the worker bundles workflows/. */
   workflowBundle?: WorkflowBundleOption;
   /**
-   * How long a workflow task waits on this worker's sticky queue before going to any worker (SDK default 10 s):
-   * after a worker dies, each of its runs waits this long once before another worker picks it up.
+   * How long a workflow task waits on this worker's sticky queue before going to any worker (default 3 s; the
+   * SDK's is 10 s): after a worker dies, each of its runs waits this long once before another worker picks it up.
    */
   stickyQueueScheduleToStartTimeoutMs?: number;
+  /**
+   * Runs kept in this worker's cache (default 100). A cached run's next task needs no replay; an evicted one is
+   * replayed from its history (milliseconds for an agent run). Bounds the worker's memory: 1,000 concurrent runs
+   * all cached took 4.2 GB (bench/RESULTS.md).
+   */
+  maxCachedWorkflows?: number;
   /**
    * On SIGTERM/SIGINT (or `worker.shutdown()`), how long in-flight activities may run to completion before they
    * are cancelled (default 20 s): a rolling deploy then finishes the model calls and tool calls it started instead
@@ -46,7 +52,10 @@ export interface AgentWorkerOptions {
   store?: BlobStore;
 }
 
+/** Defaults chosen from the measurements in bench/RESULTS.md and test/crash-resume.test.ts (docs/tuning.md). */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
+export const DEFAULT_STICKY_QUEUE_TIMEOUT_MS = 3_000;
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 /**
  * Creates a worker for the given agents. Run it with `worker.run()` (until shutdown) or `worker.runUntil(promise)`.
@@ -78,8 +87,7 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     // threshold (a long run's carried trace, a big prompt) go to the store, and history keeps a reference.
     dataConverter: { payloadCodecs: payloadCodecs(), externalStorage: externalStorage(store) },
     shutdownGraceTime: opts.shutdownGraceTimeMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
-    ...(opts.stickyQueueScheduleToStartTimeoutMs !== undefined
-      ? { stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs }
-      : {}),
+    stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs ?? DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
   });
 }

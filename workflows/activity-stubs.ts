@@ -29,7 +29,8 @@ export function modelActivity(
     // Shown in the Temporal UI next to the activity: which step this call is.
     summary,
     startToCloseTimeout: timeouts.modelStartToCloseMs ?? '2 minutes',
-    heartbeatTimeout: timeouts.modelHeartbeatMs ?? '30 seconds',
+    // A dead worker's model call is retried elsewhere within this; the live one beats every third of it.
+    heartbeatTimeout: timeouts.modelHeartbeatMs ?? '8 seconds',
     retry: {
       initialInterval: retry.initialIntervalMs ?? MODEL_RETRY_DEFAULTS.initialIntervalMs,
       backoffCoefficient: 2,
