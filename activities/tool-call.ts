@@ -28,14 +28,21 @@ export function createToolActivity(tool: ToolDefinition, store?: BlobStore) {
     }
     ctx.log.info('tool call', { ...log, attempt: ctx.info.attempt });
     let output: unknown;
+    const context = runContext(input.context);
+    // Beats for the tool while it runs (repeating the tool's own last details), a third of the heartbeat timeout
+    // apart: a live call stays alive however long it takes, and a dead worker's call is retried within the timeout.
+    const every = Math.min(5_000, Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 15_000) / 3));
+    const beat = setInterval(() => ctx.heartbeat(context.lastDetails()), every);
     try {
-      output = await tool.run(parsedInput.value, runContext(input.context));
+      output = await tool.run(parsedInput.value, context);
     } catch (err) {
       if (err instanceof Error && err.name === 'ToolError') {
         throw ApplicationFailure.nonRetryable(err.message, TOOL_ERROR_TYPES.failed);
       }
       // Anything else is presumed transient: Temporal retries it per the tool's policy.
       throw err;
+    } finally {
+      clearInterval(beat);
     }
     if (tool.output) {
       const parsedOutput = validateAgainst(tool.output, output);
@@ -58,9 +65,18 @@ export function createToolActivity(tool: ToolDefinition, store?: BlobStore) {
 }
 
 /** The context a tool sees: the call's, plus the activity's heartbeat and cancellation signal. */
-function runContext(context: ToolCallContext): ToolRunContext {
+function runContext(context: ToolCallContext): ToolRunContext & { lastDetails(): unknown } {
   const ctx = Context.current();
-  return { ...context, heartbeat: (details?: unknown) => ctx.heartbeat(details), signal: ctx.cancellationSignal };
+  let last: unknown;
+  return {
+    ...context,
+    heartbeat: (details?: unknown) => {
+      last = details;
+      ctx.heartbeat(details);
+    },
+    signal: ctx.cancellationSignal,
+    lastDetails: () => last,
+  };
 }
 
 /** Runs a tool's verify() after its action: `true`, or what is wrong. Never throws for a failed check. */

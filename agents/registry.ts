@@ -22,6 +22,9 @@ export class UnknownAgentError extends Error {
   override name = 'UnknownAgentError';
 }
 
+/** How soon a tool call on a dead worker is retried elsewhere, unless the tool sets its own. */
+export const DEFAULT_TOOL_HEARTBEAT_MS = 8_000;
+
 export class AgentRegistry {
   private readonly agents = new Map<string, AgentDefinition>();
 
@@ -78,7 +81,8 @@ export class AgentRegistry {
         ...(tool.approvers ? { approvers: tool.approvers } : {}),
         ...(tool.minConfidence !== undefined ? { minConfidence: tool.minConfidence } : {}),
         startToCloseTimeoutMs: tool.timeoutMs ?? 30_000,
-        ...(tool.heartbeatTimeoutMs !== undefined ? { heartbeatTimeoutMs: tool.heartbeatTimeoutMs } : {}),
+        // The tool activity heartbeats by itself while `run` is in flight, so a dead worker is noticed in seconds.
+        heartbeatTimeoutMs: tool.heartbeatTimeoutMs ?? DEFAULT_TOOL_HEARTBEAT_MS,
         maximumAttempts: tool.maximumAttempts ?? 3,
         ...(tool.verify ? { verifies: true } : {}),
       })),
