@@ -10,6 +10,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { readBody } from '../http/read-body';
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 export interface CodecServerOptions {
   codecs: PayloadCodec[];
@@ -54,7 +57,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, opts: CodecServ
   if (!sameSecret(bearer ?? pathToken ?? '', opts.token)) return reply(res, 401, { error: 'a valid token is required' }, opts);
   const action = segments.at(-1);
   if (req.method !== 'POST' || (action !== 'decode' && action !== 'encode')) return reply(res, 404, { error: 'POST /decode or /encode' }, opts);
-  const body = JSON.parse(await readBody(req)) as { payloads?: JsonPayload[] };
+  const body = JSON.parse(await readBody(req, MAX_BODY_BYTES, () => new Error('request body over 16 MiB'))) as { payloads?: JsonPayload[] };
   if (!Array.isArray(body.payloads)) return reply(res, 400, { error: 'expected {"payloads": [...]}' }, opts);
   let payloads = body.payloads.map(fromJson);
   if (action === 'decode') for (const codec of [...opts.codecs].reverse()) payloads = await codec.decode(payloads);
@@ -78,20 +81,6 @@ function sameSecret(given: string, expected: string): boolean {
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > 16 * 1024 * 1024) reject(new Error('request body over 16 MiB'));
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** The UI sends payloads in proto3 JSON: bytes as base64. */

@@ -10,6 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentClient } from '../client/agent-client';
+import { readBody } from '../http/read-body';
 import { BadDecisionError, decide, escalatedRuns, parseDecision } from './escalations';
 import { inboxPage } from './page';
 
@@ -95,7 +96,7 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: InboxServe
     if (!by) return json(res, 403, { error: noIdentityMessage(opts.identity) });
     let request;
     try {
-      request = parseDecision(JSON.parse(await readBody(req)));
+      request = parseDecision(JSON.parse(await readBody(req, MAX_BODY, () => new BadDecisionError('request body over 1 MiB'))));
     } catch (err) {
       if (err instanceof BadDecisionError || err instanceof SyntaxError) return json(res, 400, { error: err.message });
       throw err;
@@ -111,20 +112,3 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new BadDecisionError('request body over 1 MiB'));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}

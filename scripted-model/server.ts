@@ -11,6 +11,7 @@ import { checkExpectations } from './expectations';
 import { countAssistantMessages, fallbackRunKey, parseMessagesRequest } from './request';
 import { loadScenario, type Fault, type LoadedScenario, type ScriptedError } from './scenario';
 import { buildMessage, errorBody, errorTypeFor, newRequestId } from './wire';
+import { readBody } from '../http/read-body';
 
 /** Selects the scenario (a name looked up in the scenario dirs, or a path). */
 export const SCENARIO_HEADER = 'x-durable-agent-scenario';
@@ -83,24 +84,6 @@ function firstHeader(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined || first === '' ? undefined : first;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new ApiFailure(413, `request body exceeds ${MAX_BODY_BYTES} bytes`));
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -214,7 +197,7 @@ export async function startScriptedModelServer(opts: ScriptedModelServerOptions)
     });
     const baseHeaders = { 'request-id': requestId };
     try {
-      const raw = await readBody(req);
+      const raw = await readBody(req, MAX_BODY_BYTES, () => new ApiFailure(413, `request body exceeds ${MAX_BODY_BYTES} bytes`));
       try {
         entry.body = JSON.parse(raw);
       } catch {
