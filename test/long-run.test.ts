@@ -171,9 +171,8 @@ test(`${STEPS} steps with 20 KB tool outputs: every execution's history stays sm
 }, 900_000);
 
 const PG_UNAVAILABLE = postgresUnavailableReason();
-// CI installs PostgreSQL (.ci/run): there, a missing one is a failure, not a skip.
-const pgTest = PG_UNAVAILABLE && process.env.CI !== 'true' ? test.skip : test;
-pgTest('the same run on the PostgreSQL store (200 steps, continuing as new every 1,000 events)', async () => {
+// .ci/run installs PostgreSQL: a missing one is a failure, not a skip.
+test('the same run on the PostgreSQL store (200 steps, continuing as new every 1,000 events)', async () => {
   if (PG_UNAVAILABLE) throw new Error(`PostgreSQL is needed for this test: ${PG_UNAVAILABLE}`);
   const pg = await startPostgres();
   const store = await PostgresBlobStore.open({ connectionString: pg.url });

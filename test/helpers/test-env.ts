@@ -35,14 +35,20 @@ export interface TestEnv {
   stop(): Promise<void>;
 }
 
-export async function startTestEnv(name: string): Promise<TestEnv> {
+export interface TestEnvOptions {
+  /** Serve the Temporal Web UI too (browser tests), optionally on a port and with a codec endpoint. */
+  ui?: { uiPort?: number; uiCodecEndpoint?: string };
+}
+
+export async function startTestEnv(name: string, opts: TestEnvOptions = {}): Promise<TestEnv> {
   quietRuntime();
-  const server = await startDevServer({ headless: true });
+  const server = await startDevServer(opts.ui ? { uiPort: opts.ui.uiPort, uiCodecEndpoint: opts.ui.uiCodecEndpoint } : { headless: true });
   const model = await startScriptedModelServer({ scenarioDirs: [FIXTURE_SCENARIOS, ...exampleScenarioDirs] });
   const taskQueue = `test-${name}`;
   // One store for the file's client and workers: offloaded payloads written by one are read by the other.
   const store = await LocalBlobStore.open(join(mkdtempSync(join(tmpdir(), 'durable-agent-blobs-')), 'blobs'));
-  const client = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue }, { store });
+  const uiUrl = server.uiUrl ? { uiUrl: server.uiUrl } : {};
+  const client = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue, ...uiUrl }, { store });
   const connection = await NativeConnection.connect({ address: server.address });
   const bundlePath = process.env.DURABLE_AGENT_TEST_BUNDLE;
   const workflowBundle = bundlePath ? { codePath: bundlePath } : undefined;
