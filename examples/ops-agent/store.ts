@@ -2,9 +2,10 @@
  * The operations agent's store: a real SQLite file (better-sqlite3). Writes are keyed by the tool call's
  * idempotency key, so an activity retried after a crash finds its earlier effect instead of acting twice.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { openSharedDatabase } from '../sqlite-file';
 
 export interface Customer {
   id: string;
@@ -57,10 +58,8 @@ export class OpsStore {
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    // WAL lets a tool write while another process (a test, the CLI) reads; busy_timeout rides out brief locks.
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('busy_timeout = 5000');
+    // WAL lets a tool write while another process (a worker, a test, the CLI) reads.
+    this.db = openSharedDatabase(path);
     this.db.exec(SCHEMA);
     this.seed();
   }
