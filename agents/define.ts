@@ -23,7 +23,7 @@ export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.Zod
    * saying what is wrong; a failed verification escalates to a person.
    */
   verify?: (args: z.output<I>, result: z.output<O>, context: ToolRunContext) => Promise<true | string>;
-  /** For long tools that call `context.heartbeat()`: how soon a dead worker is noticed, ms. */
+  /** How soon a call on a dead worker is noticed and retried elsewhere, ms (default 5 s). The call heartbeats while it runs. */
   heartbeatTimeoutMs?: number;
   /** Attempts Temporal makes on a retryable failure (an ordinary thrown Error). Default 3. */
   maximumAttempts?: number;

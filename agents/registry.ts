@@ -23,7 +23,7 @@ export class UnknownAgentError extends Error {
 }
 
 /** How soon a tool call on a dead worker is retried elsewhere, unless the tool sets its own. */
-export const DEFAULT_TOOL_HEARTBEAT_MS = 8_000;
+export const DEFAULT_TOOL_HEARTBEAT_MS = 5_000;
 
 export class AgentRegistry {
   private readonly agents = new Map<string, AgentDefinition>();

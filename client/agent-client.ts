@@ -63,7 +63,16 @@ export interface StartRunOptions {
   correlationId?: string;
   scenario?: string;
   options?: RunOptions;
+  /**
+   * How long one workflow task may take on a worker before the server gives it to another (default 5 s; Temporal's
+   * is 10 s). A task started on a worker that then dies waits this long, so it bounds how soon such a run resumes
+   * (bench/RESULTS.md, recovery). An agent run's task takes milliseconds, a replay of a 4,000-event execution well
+   * under a second. Continuations keep it.
+   */
+  workflowTaskTimeoutMs?: number;
 }
+
+export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 5_000;
 
 export interface RunSummary {
   workflowId: string;
@@ -112,6 +121,13 @@ export class AgentClient {
     const correlationId = opts.correlationId ?? randomUUID();
     const problem = runInputProblem({ agent, prompt, correlationId, options: opts.options });
     if (problem) throw new InvalidRunOptionsError(`cannot start a run: ${problem}`);
+    const taskTimeout = opts.workflowTaskTimeoutMs;
+    // Temporal accepts up to 120 s; under a second, a replay on a busy worker could time out again and again.
+    if (taskTimeout !== undefined && !(Number.isInteger(taskTimeout) && taskTimeout >= 1_000 && taskTimeout <= 120_000)) {
+      throw new InvalidRunOptionsError(
+        `cannot start a run: workflowTaskTimeoutMs: expected an integer from 1000 to 120000 (ms), got ${String(taskTimeout)}`,
+      );
+    }
     const input: AgentRunInput = { agent, prompt, correlationId, scenario: opts.scenario, options: opts.options };
     const firstLine = prompt.split('\n')[0]?.slice(0, 200) ?? '';
     const workflowId = `${agent}-${correlationId}`;
@@ -121,6 +137,7 @@ export class AgentClient {
       // Temporal's default lets a new execution reuse the id of a closed one: a second run would reuse the first's
       // escalation ids and, with deterministic tool_use ids, its idempotency keys. One correlation id, one run.
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      workflowTaskTimeout: opts.workflowTaskTimeoutMs ?? DEFAULT_WORKFLOW_TASK_TIMEOUT_MS,
       args: [input],
       typedSearchAttributes: [
         { key: AGENT_NAME, value: agent },

@@ -44,7 +44,7 @@ export interface RunOptions {
   limits?: Partial<RunLimits>;
   /**
    * Model-call timeouts. The heartbeat timeout is how soon a model call on a dead worker is retried elsewhere
-   * (default 8 s); start-to-close bounds one attempt (default 2 min).
+   * (default 5 s); start-to-close bounds one attempt (default 2 min).
    */
   timeouts?: { modelHeartbeatMs?: number; modelStartToCloseMs?: number };
   /**

@@ -106,7 +106,7 @@ async function soak(opts: SoakOptions): Promise<number> {
           await client.start('crashlab', `Soak run ${n}: ${scenario.name}`, {
             correlationId,
             scenario: scenario.name,
-            options: { timeouts: { modelHeartbeatMs: 2_000, modelStartToCloseMs: 8_000 } },
+            options: { timeouts: { modelHeartbeatMs: 3_000, modelStartToCloseMs: 12_000 } },
           });
         } catch (err) {
           // Started before a connection error hid the answer: the fixed id makes the retry safe (the client

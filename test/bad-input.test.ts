@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { ResolutionRejectedError, type AgentRun } from '../client/agent-client';
+import { InvalidRunOptionsError, ResolutionRejectedError, type AgentRun } from '../client/agent-client';
 import type { Resolution } from '../common/escalation';
 import type { AgentRunInput, RunOptions } from '../common/run';
 import { exampleAgents } from '../examples';
@@ -355,6 +355,17 @@ describe('the client API refuses malformed run options before starting anything'
     await expectNoRun(`ops-${correlationId}`);
     expect(attempt).toBeInstanceOf(Error);
     expect((attempt as Error).message).not.toContain('\n');
+  });
+
+  test.each([[500], [1.5e3 + 0.5], [121_000], [Number.NaN]])('a workflow task timeout of %p ms', async (bad) => {
+    const correlationId = uniqueId('task-timeout');
+    mustNotExist.add(`ops-${correlationId}`);
+    const attempt = await env()
+      .client.start('ops', 'find Ana', { correlationId, workflowTaskTimeoutMs: bad })
+      .then(() => 'started', (err: Error) => err);
+    await expectNoRun(`ops-${correlationId}`);
+    expect(attempt).toBeInstanceOf(InvalidRunOptionsError);
+    expect((attempt as Error).message).toMatch(/^cannot start a run: workflowTaskTimeoutMs: expected an integer from 1000 to 120000 \(ms\), got /);
   });
 });
 

@@ -28,7 +28,9 @@ const CRASH_AGENT = join(__dirname, 'fixtures', 'crash-agent.js');
 const SCENARIOS = join(__dirname, 'fixtures', 'scenarios');
 
 /** Short model timeouts, so a model call on a dead worker is retried within seconds (defaults: 30 s / 2 min). */
-const MODEL_TIMEOUTS: NonNullable<RunOptions['timeouts']> = { modelHeartbeatMs: 2_000, modelStartToCloseMs: 8_000 };
+// 3 s: the worker reports a live call's heartbeats every 2 s (its throttle cap), which leaves 1 s of margin on a
+// busy machine.
+const MODEL_TIMEOUTS: NonNullable<RunOptions['timeouts']> = { modelHeartbeatMs: 3_000, modelStartToCloseMs: 12_000 };
 
 let serverOptions: DevServerOptions;
 let server: DevServer | undefined;
@@ -407,7 +409,7 @@ test('SIGKILL during a model call: the call is retried on a new worker, the paym
     options: { timeouts: MODEL_TIMEOUTS },
   });
 
-  // The request is at the model, which takes 3 s to answer (longer than the 2 s heartbeat timeout, so the live
+  // The request is at the model, which takes 4 s to answer (longer than the 3 s heartbeat timeout, so the live
   // worker must heartbeat through it): kill the worker that sent it.
   await waitFor('the first model request', () => modelRequests(run, 0)[0]);
   const killedAt = await first.kill();
@@ -422,7 +424,7 @@ test('SIGKILL during a model call: the call is retried on a new worker, the paym
   expect(modelRequests(run, 0)).toHaveLength(2);
   const facts = await historyFacts(run);
   const call = facts.attempts.find((a) => a.activity === 'model.call' && a.attempt > 1);
-  expect(call).toMatchObject({ attempt: 2, heartbeatTimeoutMs: 2_000, startToCloseTimeoutMs: 8_000 });
+  expect(call).toMatchObject({ attempt: 2, heartbeatTimeoutMs: 3_000, startToCloseTimeoutMs: 12_000 });
   expect(call?.lastFailure).toMatch(/heartbeat/i);
 
   const resumeMs = retried.at - killedAt;
@@ -430,7 +432,7 @@ test('SIGKILL during a model call: the call is retried on a new worker, the paym
   console.log(
     `resume after SIGKILL during model call: ${seconds(resumeMs)} to the retried request, run completed ` +
       `${seconds(doneAt - killedAt)} after the kill (attempt 1 ended by "${call?.lastFailure}": heartbeat timeout ` +
-      `2 s + retry interval 1 s; then the 3 s answer; ${workflowSide(facts)})`,
+      `3 s + retry interval 1 s; then the 4 s answer; ${workflowSide(facts)})`,
   );
 });
 
@@ -460,7 +462,7 @@ test('SIGKILL mid tool call, after its side effect: the retry finds the row, the
   ]);
   const facts = await historyFacts(run);
   const call = facts.attempts.find((a) => a.activity === 'tool.record_payment');
-  expect(call).toMatchObject({ attempt: 2, heartbeatTimeoutMs: 1_500, startToCloseTimeoutMs: 4_000 });
+  expect(call).toMatchObject({ attempt: 2, heartbeatTimeoutMs: 3_000, startToCloseTimeoutMs: 10_000 });
   expect(call?.lastFailure).toMatch(/heartbeat/i);
 
   const resumeMs = Date.parse(retry.at) - killedAt;
@@ -468,7 +470,7 @@ test('SIGKILL mid tool call, after its side effect: the retry finds the row, the
   console.log(
     `resume after SIGKILL during tool call: ${seconds(resumeMs)} to the retried call, run completed ` +
       `${seconds(doneAt - killedAt)} after the kill (attempt 1 ended by "${call?.lastFailure}": heartbeat timeout ` +
-      `1.5 s, start-to-close 4 s, retry interval 0.5 s; ${workflowSide(facts)})`,
+      `3 s, start-to-close 10 s, retry interval 0.5 s; ${workflowSide(facts)})`,
   );
 });
 
@@ -507,7 +509,7 @@ test('SIGKILL while a run waits for approval: a new worker takes the decision, t
 test('two workers on one queue, one killed mid-run: the other finishes all the runs, each payment once', async () => {
   const taskQueue = uniqueId('crash-two');
   const crashDb = join(scratch, `${taskQueue}.sqlite`);
-  // Each fresh payment pauses 2.5 s (under the tool's 4 s start-to-close), so both workers hold calls in flight.
+  // Each fresh payment pauses 2.5 s (under the tool's 10 s start-to-close), so both workers hold calls in flight.
   await Promise.all([
     startWorker('pair-a', { taskQueue, crashDb, pauseMs: 2_500 }),
     startWorker('pair-b', { taskQueue, crashDb, pauseMs: 2_500 }),
@@ -574,8 +576,8 @@ test('the dev server stops and starts again (persisted SQLite) under running run
   const stoppedAt = Date.now();
   await server?.stop();
   server = undefined;
-  // Down until after the model has answered (3 s): the worker holds a result it cannot report.
-  await new Promise((r) => setTimeout(r, Math.max(0, inFlight.at + 4_000 - Date.now())));
+  // Down until after the model has answered (4 s): the worker holds a result it cannot report.
+  await new Promise((r) => setTimeout(r, Math.max(0, inFlight.at + 5_000 - Date.now())));
   server = await startDevServer(serverOptions);
   const upAt = Date.now();
 
@@ -615,7 +617,7 @@ test('SIGTERM every 20 s under a steady load (a rolling deploy): no run fails, n
   const drains: number[] = [];
   const started = Date.now();
   let next = 0;
-  // One run a second for 30 s, alternating a slow model call (3 s) and a read plus a payment.
+  // One run a second for 30 s, alternating a slow model call (4 s) and a read plus a payment.
   const load = (async () => {
     while (Date.now() - started < 30_000) {
       const scenario = next++ % 2 === 0 ? 'crash-model' : 'crash-tool';

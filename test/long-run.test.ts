@@ -11,7 +11,7 @@ import { DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { defineAgent, defineTool } from '../agents/define';
-import { AgentClient } from '../client/agent-client';
+import { AgentClient, DEFAULT_WORKFLOW_TASK_TIMEOUT_MS } from '../client/agent-client';
 import type { BlobStore } from '../stores/blob-store';
 import { postgresUnavailableReason, startPostgres } from '../stores/postgres-dev';
 import { PostgresBlobStore } from '../stores/postgres-store';
@@ -106,6 +106,9 @@ async function longRun({ steps: STEPS, store, client, continueAsNew, label }: Lo
       const history = await client.client.workflow.getHandle(run.workflowId, info.runId).fetchHistory();
       const events = history.events ?? [];
       histories.push({ workflowId: run.workflowId, history });
+      // The short workflow task timeout (recovery after a worker dies mid-task) survives continue-as-new.
+      const taskTimeout = events[0]?.workflowExecutionStartedEventAttributes?.workflowTaskTimeout;
+      expect(Number(taskTimeout?.seconds ?? 0) * 1_000 + (taskTimeout?.nanos ?? 0) / 1e6).toBe(DEFAULT_WORKFLOW_TASK_TIMEOUT_MS);
       executions.push({
         runId: info.runId,
         events: events.length,

@@ -42,6 +42,13 @@ export interface AgentWorkerOptions {
    * of failing their attempts. Keep it under the platform's kill grace (Kubernetes: 30 s).
    */
   shutdownGraceTimeMs?: number;
+  /**
+   * The longest the worker holds back an activity's heartbeats before sending one to the server (default 2 s). The
+   * SDK sends at most one every 0.8 × the heartbeat timeout, which leaves a live call a fifth of its timeout (1 s of
+   * a 5 s timeout) for the heartbeat's round trip to a busy server before it is declared dead and run again. With
+   * this cap a live call reports every 2 s and has most of its timeout in hand.
+   */
+  maxHeartbeatThrottleIntervalMs?: number;
   /** OpenTelemetry spans for runs, model steps and tool calls: `startTracing().worker` (workers/tracing.ts). */
   tracing?: WorkerTracing;
   /**
@@ -56,6 +63,7 @@ export interface AgentWorkerOptions {
 export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
 export const DEFAULT_STICKY_QUEUE_TIMEOUT_MS = 3_000;
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+export const DEFAULT_MAX_HEARTBEAT_THROTTLE_MS = 2_000;
 
 /**
  * Creates a worker for the given agents. Run it with `worker.run()` (until shutdown) or `worker.runUntil(promise)`.
@@ -89,5 +97,6 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     shutdownGraceTime: opts.shutdownGraceTimeMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs ?? DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
     maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
+    maxHeartbeatThrottleInterval: opts.maxHeartbeatThrottleIntervalMs ?? DEFAULT_MAX_HEARTBEAT_THROTTLE_MS,
   });
 }

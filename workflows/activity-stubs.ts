@@ -30,7 +30,7 @@ export function modelActivity(
     summary,
     startToCloseTimeout: timeouts.modelStartToCloseMs ?? '2 minutes',
     // A dead worker's model call is retried elsewhere within this; the live one beats every third of it.
-    heartbeatTimeout: timeouts.modelHeartbeatMs ?? '8 seconds',
+    heartbeatTimeout: timeouts.modelHeartbeatMs ?? '5 seconds',
     retry: {
       initialInterval: retry.initialIntervalMs ?? MODEL_RETRY_DEFAULTS.initialIntervalMs,
       backoffCoefficient: 2,
