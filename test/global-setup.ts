@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { provisionTemporalCli } from '../temporal-config/provision-cli';
 import { bundleAgentWorkflows } from '../workers/workflow-bundle';
+import { quietLogger } from './helpers/quiet-logger';
 
 export default async function globalSetup(): Promise<void> {
   const cli = await provisionTemporalCli();
@@ -17,12 +18,3 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(file, code);
   process.env.DURABLE_AGENT_TEST_BUNDLE = file;
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

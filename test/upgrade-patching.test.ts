@@ -4,13 +4,10 @@
  * test/fixtures/workflow-change-loader.js): unguarded, it fails replay of the committed histories with a
  * non-determinism error; behind `patched()`, they replay, and a new run takes the new path.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { DROP_WORKFLOW_SPANS, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../workers/workflow-bundle';
 import { testAgent } from './fixtures/test-agent';
-import { RECORDED_RUNS } from './helpers/recorded-runs';
+import { committedHistories } from './helpers/committed-histories';
 import { uniqueId } from './helpers/runs';
 import { quietRuntime, useTestEnv } from './helpers/test-env';
 
@@ -36,22 +33,9 @@ function bundleWithChange(variant: Variant): Promise<WorkflowBundleWithSourceMap
   });
 }
 
-const HISTORIES = join(__dirname, 'histories');
-function committedHistories() {
-  return readdirSync(HISTORIES)
-    .filter((f) => f.endsWith('.json'))
-    .map((f) => {
-      const name = f.replace(/\.json$/, '');
-      const spec = RECORDED_RUNS.find((r) => r.name === name);
-      if (!spec) throw new Error(`test/histories/${f} is not in RECORDED_RUNS`);
-      // The real workflow id: escalation ids derive from it.
-      return { workflowId: `${spec.agent}-recorded-${name}`, history: historyFromJSON(JSON.parse(readFileSync(join(HISTORIES, f), 'utf8'))) };
-    });
-}
-
 async function replayErrors(bundle: WorkflowBundleWithSourceMap): Promise<{ workflowId: string; error: Error }[]> {
   const errors: { workflowId: string; error: Error }[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, sinks: DROP_WORKFLOW_SPANS }, committedHistories())) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, sinks: DROP_WORKFLOW_SPANS }, committedHistories().map(({ workflowId, history }) => ({ workflowId, history })))) {
     if (result.error) errors.push({ workflowId: result.workflowId, error: result.error });
   }
   return errors;

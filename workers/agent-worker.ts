@@ -13,7 +13,7 @@ import { openBlobStore, storeConfigFromEnv } from '../stores/config';
 import { withPayloadEncryption } from '../stores/encrypted-store';
 import { externalStorage } from '../stores/temporal-storage-driver';
 import type { WorkerTracing } from './tracing';
-import { DROP_WORKFLOW_SPANS, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from './workflow-bundle';
+import { DROP_WORKFLOW_SPANS, WORKFLOWS_PATH, workflowModules } from './workflow-bundle';
 
 export interface AgentWorkerOptions {
   agents: AgentDefinition[];
@@ -85,11 +85,12 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities({ registry, anthropic: model.anthropic, scripted: model.scripted, store }),
     interceptors: {
-      // A prebuilt bundle already has them (workers/workflow-bundle.ts); naming them again only draws a warning.
-      ...(opts.workflowBundle ? {} : { workflowModules: [...WORKFLOW_INTERCEPTOR_MODULES] }),
+      // A prebuilt bundle already has them, or not (workers/workflow-bundle.ts); naming them again only draws a
+      // warning. A worker that bundles for itself includes them only if it traces: they slow replay and cost memory.
+      ...(opts.workflowBundle ? {} : { workflowModules: workflowModules(Boolean(opts.tracing)) }),
       activity: opts.tracing?.activityInterceptors ?? [],
     },
-    // Every bundle makes workflow spans; without tracing they go to a sink that drops them.
+    // A traced bundle (a prebuilt one, say) makes workflow spans; without tracing they go to a sink that drops them.
     sinks: opts.tracing?.sinks ?? DROP_WORKFLOW_SPANS,
     // Same codecs as the client: payloads are encrypted before they leave the process. Payloads over the offload
     // threshold (a long run's carried trace, a big prompt) go to the store, and history keeps a reference.

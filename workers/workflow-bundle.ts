@@ -1,7 +1,12 @@
 /**
- * What goes into the workflow bundle: the workflows and the workflow interceptor modules. Every bundle, whether the
- * worker makes it at start or it is prebuilt (`DURABLE_AGENT_WORKFLOW_BUNDLE`, the tests' shared bundle), is made
- * from these, so all of them replay the same way and all of them can emit spans.
+ * What goes into the workflow bundle: the workflows and, for a worker that traces, the workflow interceptor modules.
+ * Every bundle, whether the worker makes it at start or it is prebuilt (`DURABLE_AGENT_WORKFLOW_BUNDLE`, the tests'
+ * shared bundle), is made from these.
+ *
+ * The interceptors issue no command, so a run replays the same with or without them (test/replay.test.ts replays
+ * every committed history with both bundles), and traced and untraced workers can share a task queue. They are
+ * not free: each cached run holds its own OpenTelemetry tracer provider, and a replay takes about 1.7 times as long
+ * (bench/RESULTS.md), which is why a worker that does not trace leaves them out.
  */
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import { bundleWorkflowCode, type BundleOptions, type InjectedSinks, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
@@ -30,10 +35,14 @@ export const DROP_WORKFLOW_SPANS: InjectedSinks<OpenTelemetrySinks> = { exporter
  * const { code } = await bundleAgentWorkflows();
  * writeFileSync('workflow-bundle.js', code); // then DURABLE_AGENT_WORKFLOW_BUNDLE=workflow-bundle.js durable-agent worker
  */
-export function bundleAgentWorkflows(opts: Pick<BundleOptions, 'logger'> = {}): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({
-    ...opts,
-    workflowsPath: WORKFLOWS_PATH,
-    workflowInterceptorModules: [...WORKFLOW_INTERCEPTOR_MODULES],
-  });
+export function bundleAgentWorkflows(
+  opts: Pick<BundleOptions, 'logger'> & { /** With the tracing interceptors (default true). */ traced?: boolean } = {},
+): Promise<WorkflowBundleWithSourceMap> {
+  const { traced = true, ...rest } = opts;
+  return bundleWorkflowCode({ ...rest, workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: workflowModules(traced) });
+}
+
+/** The interceptor modules a bundle carries: the tracing ones for a worker that traces, none otherwise. */
+export function workflowModules(traced: boolean): string[] {
+  return traced ? [...WORKFLOW_INTERCEPTOR_MODULES] : [];
 }

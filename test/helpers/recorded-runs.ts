@@ -136,4 +136,17 @@ export const RECORDED_RUNS: RecordedRun[] = [
     start: { scenario: 'step-limit', options: { limits: { maxCostUsd: 0.0000001 } } },
     decisions: [{ decision: 'abort', by: 'pat' }],
   },
+  {
+    // Continues as new after its first step and again after the person's edit: one file per execution
+    // (continued-two-failures-edit~1.json, ~2, ...), the first ones ending in ContinuedAsNew, the later ones starting
+    // from what the earlier carried (conversation reference, trace, ledger, corrective streak).
+    name: 'continued-two-failures-edit',
+    agent: 'tester',
+    prompt: 'book it',
+    start: { scenario: 'two-failures', options: { continueAsNew: { maxEvents: 10 } } },
+    decisions: [{ decision: 'edit', by: 'pat', args: { startsAt: '2026-12-02T09:00:00Z', minutes: 30 } }],
+  },
 ];
+
+/** A run that continued as new is committed as one file per execution: `<name>~<n>.json`, n from 1. */
+export const EXECUTION_SEPARATOR = '~';
