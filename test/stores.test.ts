@@ -35,6 +35,7 @@ import type { EchoActivities } from './fixtures/stores-workflow';
 import { historyText } from './helpers/history-text';
 import { uniqueId } from './helpers/runs';
 import { quietRuntime } from './helpers/test-env';
+import { quietLogger } from './helpers/quiet-logger';
 
 jest.setTimeout(120_000);
 quietRuntime();
@@ -464,12 +465,3 @@ async function storedCopies(kind: StoreCase['name'], key: string): Promise<numbe
     await client.end();
   }
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};
