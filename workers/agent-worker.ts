@@ -49,6 +49,14 @@ export interface AgentWorkerOptions {
    * this cap a live call reports every 2 s and has most of its timeout in hand.
    */
   maxHeartbeatThrottleIntervalMs?: number;
+  /**
+   * Workflow tasks this worker takes at once (default 10; the SDK's is 40). A task is the server's from the moment
+   * it is taken, and the workflow task timeout runs from then: a busy worker with many slots holds tasks it has not
+   * begun (each replay of an evicted run costs tens of milliseconds on one thread), so under a large backlog they
+   * time out and are run again, and a worker that dies holds that many runs for the timeout. Fewer slots leave the
+   * backlog on the server, where any worker can take it.
+   */
+  maxConcurrentWorkflowTaskExecutions?: number;
   /** OpenTelemetry spans for runs, model steps and tool calls: `startTracing().worker` (workers/tracing.ts). */
   tracing?: WorkerTracing;
   /**
@@ -64,6 +72,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
 export const DEFAULT_STICKY_QUEUE_TIMEOUT_MS = 3_000;
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 export const DEFAULT_MAX_HEARTBEAT_THROTTLE_MS = 2_000;
+export const DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS = 10;
 
 /**
  * Creates a worker for the given agents. Run it with `worker.run()` (until shutdown) or `worker.runUntil(promise)`.
@@ -99,5 +108,6 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs ?? DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
     maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     maxHeartbeatThrottleInterval: opts.maxHeartbeatThrottleIntervalMs ?? DEFAULT_MAX_HEARTBEAT_THROTTLE_MS,
+    maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,
   });
 }

@@ -108,6 +108,32 @@ export function chainScheduleToStart(executions: Execution[]): { workflowTasks: 
   return { workflowTasks: all.flatMap((a) => a.workflowTasks), activities: all.flatMap((a) => a.activities) };
 }
 
+/**
+ * The time workers spent on workflow tasks (started → completed, replay included) over a chain, and how many timed
+ * out: a task that outlives the workflow task timeout is taken away and run again.
+ */
+export function workflowTaskWork(executions: Execution[]): { runMs: number[]; timeouts: number; stickyTimeouts: number } {
+  const runMs: number[] = [];
+  let timeouts = 0;
+  let stickyTimeouts = 0;
+  for (const { events } of executions) {
+    const started = new Map<string, number>();
+    for (const event of events) {
+      if (event.workflowTaskStartedEventAttributes) started.set(String(event.eventId), eventTimeMs(event));
+      const done = event.workflowTaskCompletedEventAttributes;
+      const at = done && started.get(String(done.startedEventId));
+      if (at !== undefined && at !== null && done) runMs.push(eventTimeMs(event) - at);
+      const timedOut = event.workflowTaskTimedOutEventAttributes;
+      // 2 = SCHEDULE_TO_START (a sticky queue nobody polled in time), 1 = START_TO_CLOSE (a worker took too long).
+      if (timedOut) {
+        if (Number(timedOut.timeoutType) === 2) stickyTimeouts++;
+        else timeouts++;
+      }
+    }
+  }
+  return { runMs, timeouts, stickyTimeouts };
+}
+
 export type ProgressKind = 'workflow task' | 'workflow task after a timed-out one' | 'activity' | 'activity retried after timeout';
 
 export interface Progress {
@@ -119,6 +145,13 @@ export interface Progress {
    * after its attempt on the dead worker timed out.
    */
   kind: ProgressKind;
+  /**
+   * For a workflow task: when the server made it available to the new worker (its WorkflowTaskScheduled, or the
+   * last timeout before it) and when the worker started it. Splits "waited for the dead worker's timeout" from
+   * "queued and replayed on the new one".
+   */
+  availableAtMs?: number;
+  startedAtMs?: number;
 }
 
 /** The first workflow task or activity that `identity` completed in the run, or undefined if it has not yet. */
@@ -126,12 +159,23 @@ export function firstProgressBy(executions: Execution[], identity: string): Prog
   for (const { events } of executions) {
     const byId = new Map<string, HistoryEvent>();
     let timedOut = false;
+    let availableAtMs: number | undefined;
     for (const event of events) {
       byId.set(String(event.eventId), event);
-      if (event.workflowTaskTimedOutEventAttributes) timedOut = true;
+      if (event.workflowTaskTimedOutEventAttributes) {
+        timedOut = true;
+        availableAtMs = eventTimeMs(event);
+      }
+      if (event.workflowTaskScheduledEventAttributes) availableAtMs = eventTimeMs(event);
       const wft = event.workflowTaskCompletedEventAttributes;
       if (wft?.identity === identity) {
-        return { atMs: eventTimeMs(event), kind: timedOut ? 'workflow task after a timed-out one' : 'workflow task' };
+        const started = byId.get(String(wft.startedEventId));
+        return {
+          atMs: eventTimeMs(event),
+          kind: timedOut ? 'workflow task after a timed-out one' : 'workflow task',
+          availableAtMs,
+          startedAtMs: started ? eventTimeMs(started) : undefined,
+        };
       }
       const act = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes;
       if (act?.identity === identity) {

@@ -23,7 +23,7 @@ interface Recovery {
   toolCallsAtKill: number;
   killToSpawnMs: number;
   spawnToReadyMs: number;
-  resumed: { ms: number; kind: Progress['kind'] }[];
+  resumed: { ms: number; kind: Progress['kind']; availableMs?: number; startedMs?: number }[];
   notResumed: number;
 }
 
@@ -68,7 +68,14 @@ async function recover(ctx: BenchContext): Promise<Recovery> {
     const progress = await mapLimit(workflowIds, HISTORY_CONCURRENCY, async (id) =>
       firstProgressBy(await fetchExecutions(ctx.env.client, id), fresh.identity),
     );
-    const resumed = progress.filter((p): p is Progress => p !== undefined).map((p) => ({ ms: p.atMs - spawnedAt, kind: p.kind }));
+    const resumed = progress
+      .filter((p): p is Progress => p !== undefined)
+      .map((p) => ({
+        ms: p.atMs - spawnedAt,
+        kind: p.kind,
+        availableMs: p.availableAtMs === undefined ? undefined : p.availableAtMs - spawnedAt,
+        startedMs: p.startedAtMs === undefined ? undefined : p.startedAtMs - spawnedAt,
+      }));
     return {
       runs,
       toolCallsAtKill,
@@ -92,13 +99,25 @@ function render(ctx: BenchContext, r: Recovery): string {
   const row = (label: string, s: Summary, within: number): Cell[] => [label, s.n, ms(s.p50), ms(s.p99), ms(s.max), `${within}/${s.n}`];
   const within = (kind?: ProgressKind): number => r.resumed.filter((x) => (!kind || x.kind === kind) && x.ms <= RESUME_TARGET_MS).length;
   const kinds: ProgressKind[] = ['workflow task', 'workflow task after a timed-out one', 'activity', 'activity retried after timeout'];
+  // For workflow tasks: when the task became available to the new worker, and when that worker started it.
+  const tasks = r.resumed.filter((x) => x.kind !== 'activity' && x.kind !== 'activity retried after timeout');
+  const phase = (label: string, values: (number | undefined)[]): Cell[] => {
+    const s = summarize(values.filter((v): v is number => v !== undefined));
+    return [label, s.n, ms(s.p50), ms(s.p99), ms(s.max), ''];
+  };
+  const phases = tasks.length
+    ? [
+        phase('  workflow tasks: available to the new worker', tasks.map((x) => x.availableMs)),
+        phase('  workflow tasks: started by it', tasks.map((x) => x.startedMs)),
+      ]
+    : [];
   return formatTable(
     'Recovery: worker SIGKILLed mid-run, new worker started at once',
     ['resumed', 'runs', 'p50', 'p99', 'max', '≤ 10 s'],
-    [row('all runs', all, within()), ...kinds.filter((k) => byKind(k).n > 0).map((k) => row(`first progress: ${k}`, byKind(k), within(k)))],
+    [row('all runs', all, within()), ...kinds.filter((k) => byKind(k).n > 0).map((k) => row(`first progress: ${k}`, byKind(k), within(k))), ...phases],
     [
       `(c) durable-agent, ${r.runs} runs of ${steps} steps, ${ctx.sizes.recovery.delayMs} ms model latency; killed after ${r.toolCallsAtKill} tool calls (≈ ${(r.toolCallsAtKill / r.runs).toFixed(0)} per run).`,
-      `time to resume = new worker's spawn → first workflow task or activity it completed for the run (replay included). New worker spawned ${ms(r.killToSpawnMs)} after the kill; ready ${ms(r.spawnToReadyMs)} after spawn (prebuilt workflow bundle).`,
+      `time to resume = new worker's spawn → first workflow task or activity it completed for the run (replay included); the indented rows split a workflow task's time into when the server made it available (scheduled, or timed out on the dead worker) and when the new worker started it. New worker spawned ${ms(r.killToSpawnMs)} after the kill; ready ${ms(r.spawnToReadyMs)} after spawn (prebuilt workflow bundle).`,
       `not resumed within ${resumeWindowMs / 1000} s of the new worker being ready: ${r.notResumed}.`,
       'target: every run resumes within 10 s of a new worker starting.',
     ],

@@ -10,7 +10,7 @@ import { createContender } from '../contenders';
 import { TemporalContender } from '../contenders/temporal-contender';
 import { CONTENDER_LABELS, type ContenderId, type RunOutcome } from '../contenders/types';
 import { bytes, formatTable, ms, summarize, type Cell } from '../stats';
-import { chainScheduleToStart, fetchExecutions, lastEventMs } from '../temporal-history';
+import { chainScheduleToStart, fetchExecutions, lastEventMs, workflowTaskWork } from '../temporal-history';
 import { runId, runSpec, type BenchContext } from './common';
 
 interface Batch {
@@ -25,6 +25,9 @@ interface BatchResult extends Batch {
   peakRss: number;
   wftS2s: number[];
   activityS2s: number[];
+  wftRun: number[];
+  wftTimeouts: number;
+  wftStickyTimeouts: number;
   failures: string[];
 }
 
@@ -73,12 +76,19 @@ async function runBatch(ctx: BenchContext, batch: Batch): Promise<BatchResult> {
     const peakRss = contender.worker?.child.peakRssBytes() ?? Number.NaN;
     const wftS2s: number[] = [];
     const activityS2s: number[] = [];
+    const wftRun: number[] = [];
+    let wftTimeouts = 0;
+    let wftStickyTimeouts = 0;
     let lastClose = t0;
     await mapLimit(workflowIds, HISTORY_CONCURRENCY, async (id) => {
       const executions = await fetchExecutions(ctx.env.client, id);
       const waits = chainScheduleToStart(executions);
       wftS2s.push(...waits.workflowTasks);
       activityS2s.push(...waits.activities);
+      const work = workflowTaskWork(executions);
+      wftRun.push(...work.runMs);
+      wftTimeouts += work.timeouts;
+      wftStickyTimeouts += work.stickyTimeouts;
       lastClose = Math.max(lastClose, lastEventMs(executions));
     });
     await contender.takeMarks(outcomes.map((o) => o.markKey));
@@ -89,6 +99,9 @@ async function runBatch(ctx: BenchContext, batch: Batch): Promise<BatchResult> {
       peakRss,
       wftS2s,
       activityS2s,
+      wftRun,
+      wftTimeouts,
+      wftStickyTimeouts,
       failures: outcomes.filter((o) => !o.ok).map((o) => `${o.status}: ${o.detail ?? ''}`),
     };
   } finally {
@@ -120,16 +133,18 @@ function render(ctx: BenchContext, results: BatchResult[], notes: string[]): str
       ms(wft.p50),
       ms(wft.p99),
       ms(act.p50),
+      ms(summarize(r.wftRun).p99),
+      `${r.wftTimeouts} / ${r.wftStickyTimeouts}`,
     ];
   });
   const failed = results.flatMap((r) => r.failures.slice(0, 3).map((f) => `${CONTENDER_LABELS[r.id]}, ${r.runs} runs, failed run: ${f.slice(0, 300)}`));
   return formatTable(
     'Throughput: concurrent runs on one worker',
-    ['contender', 'runs', 'model latency', 'completed', 'wall', 'steps/s', 'worker peak RSS', 'WFT s2s p50', 'WFT s2s p99', 'activity s2s p50'],
+    ['contender', 'runs', 'model latency', 'completed', 'wall', 'steps/s', 'worker peak RSS', 'WFT s2s p50', 'WFT s2s p99', 'activity s2s p50', 'WFT run p99', 'WFT timeouts: run / sticky'],
     rows,
     [
       `${steps} steps per run, all runs started at once (${START_CONCURRENCY} start calls in flight); one worker process with the SDK's default concurrency; wall = first start → last close.`,
-      'worker peak RSS = the worker process\'s VmHWM (kernel high-water mark). s2s = schedule → start, from history timestamps.',
+      'worker peak RSS = the worker process\'s VmHWM (kernel high-water mark). s2s = schedule → start, from history timestamps. WFT run = started → completed (the worker\'s time on a workflow task, replay included); WFT timeouts: run = taken back from a worker that held them past the workflow task timeout (start-to-close), sticky = left on a busy worker\'s sticky queue past its schedule-to-start timeout.',
       'target: 1,000 concurrent runs of (c) with worker RSS under 1 GB.',
       ...failed,
       ...notes,
