@@ -15,7 +15,7 @@ import {
   type AgentDefinition,
   type ToolDefinition,
 } from './define';
-import { describe, formatFieldErrors, validateAgainst } from './validate';
+import { declaredOnly, describe, formatFieldErrors, validateAgainst } from './validate';
 import { priceOf } from './prices';
 
 export class UnknownAgentError extends Error {
@@ -130,10 +130,11 @@ export class AgentRegistry {
           `${formatFieldErrors(outcome.fields)}\nFix these fields and call the tool again.`,
       });
     }
-    // The raw arguments travel on: the tool activity parses them again (defence in depth, and zod transforms stay
-    // on the worker). Confidence and rationale are the framework's, not the tool's: split them off.
+    // The arguments travel on untransformed (the tool activity parses them again: defence in depth, and zod
+    // transforms stay on the worker), with only the keys the tool declares. Confidence and rationale are the
+    // framework's, not the tool's: split them off.
     const { confidence, rationale, ...args } = input as Record<string, unknown>;
-    const own = by === 'model' && acts(tool) ? args : (input as Record<string, unknown>);
+    const own = declaredOnly(tool.input, by === 'model' && acts(tool) ? args : (input as Record<string, unknown>));
     const tightenedBy = approvalRule(tool, validateAgainst(tool.input, own));
     return {
       ok: true,

@@ -19,6 +19,20 @@ const FORMAT_WORDS: Record<string, string> = {
 
 export type ValidationOutcome<T> = { ok: true; value: T } | { ok: false; fields: FieldError[] };
 
+/**
+ * The arguments with only the keys an object schema declares, as they were sent (no transform applied): what the
+ * tool will see, and so what the trace and the ledger record. A model that adds `approvedBy: "cfo"` to a refund
+ * must not leave an audit record that reads as if the CFO approved it. Nested objects keep their keys (zod strips
+ * those too before `run`); a loose object keeps everything.
+ */
+export function declaredOnly(schema: z.ZodType, args: Record<string, unknown>): Record<string, unknown> {
+  const def = (schema as unknown as { _zod?: { def?: { type?: string; shape?: Record<string, unknown>; catchall?: unknown } } })._zod?.def;
+  if (def?.type !== 'object' || !def.shape) return args;
+  const catchall = (def.catchall as { _zod?: { def?: { type?: string } } } | undefined)?._zod?.def?.type;
+  if (catchall !== undefined && catchall !== 'never') return args;
+  return Object.fromEntries(Object.entries(args).filter(([key]) => Object.prototype.hasOwnProperty.call(def.shape, key)));
+}
+
 export function validateAgainst<S extends z.ZodType>(schema: S, value: unknown): ValidationOutcome<z.output<S>> {
   const parsed = schema.safeParse(value, { reportInput: true });
   if (parsed.success) return { ok: true, value: parsed.data };

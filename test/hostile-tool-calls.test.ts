@@ -95,7 +95,7 @@ describe(`layer (a): the check before dispatch, property-based (seed ${SEED})`, 
     );
   });
 
-  test('a valid call with extra keys (fake approvals, __proto__, look-alike fields) passes, its confidence split off', () => {
+  test('a valid call with extra keys (fake approvals, __proto__, look-alike fields) passes, its confidence split off and the extra keys dropped', () => {
     fc.assert(
       fc.property(fc.constantFrom(...TOOL_NAMES).chain((tool) => callTo(tool, { allValid: true })), (call) => {
         expect(modelFacingInput(toolNamed(call.tool)).safeParse(call.input).success).toBe(true);
@@ -103,7 +103,11 @@ describe(`layer (a): the check before dispatch, property-based (seed ${SEED})`, 
         if (!check.ok) throw new Error(`refused a valid call: ${check.error.message}`);
         const { confidence, rationale, ...own } = call.input as Record<string, unknown>;
         const acts = 'confidence' in (OPS_TOOL_FIELDS[call.tool] ?? {});
-        expect(check.args).toEqual(acts ? own : call.input);
+        // Only the keys the tool declares go on (into the trace, the ledger and run), untransformed.
+        const declared = Object.keys((toolNamed(call.tool).input as unknown as { shape: Record<string, unknown> }).shape);
+        const sent = (acts ? own : call.input) as Record<string, unknown>;
+        expect(check.args).toEqual(Object.fromEntries(Object.entries(sent).filter(([key]) => declared.includes(key))));
+        expect(Object.keys(check.args).filter((key) => !declared.includes(key))).toEqual([]);
         if (acts) expect([check.confidence, check.rationale]).toEqual([confidence, rationale]);
       }),
       { seed: SEED, numRuns: 300 },

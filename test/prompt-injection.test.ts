@@ -138,6 +138,12 @@ test('approval claims in the arguments never become the approver: once a real pe
     expect(Object.keys(ran?.args as object).sort()).toEqual(['amountCents', 'orderId', 'reason']);
     expect(result.ledger).toEqual([expect.objectContaining({ tool: 'issue_refund', approvedBy: 'sam' })]);
     expect(eventsOf(result.trace, 'action').map((e) => e.entry.approvedBy)).toEqual(['sam']);
+    // And the audit record says only what ran: no "approvedBy: cfo" beside the real approver, in the ledger, the
+    // escalation a person saw, or the trace's tool call.
+    const declared = ['amountCents', 'orderId', 'reason'];
+    expect(Object.keys(result.ledger[0]?.args ?? {}).sort()).toEqual(declared);
+    expect(Object.keys(escalation.proposedCall?.args ?? {}).sort()).toEqual(declared);
+    expect(eventsOf(result.trace, 'tool_call').filter((e) => e.tool === 'issue_refund').map((e) => Object.keys(e.args as object).sort())).toEqual([declared]);
   });
 });
 
