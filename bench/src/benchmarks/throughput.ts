@@ -143,7 +143,7 @@ function render(ctx: BenchContext, results: BatchResult[], notes: string[]): str
     ['contender', 'runs', 'model latency', 'completed', 'wall', 'steps/s', 'worker peak RSS', 'WFT s2s p50', 'WFT s2s p99', 'activity s2s p50', 'WFT run p99', 'WFT timeouts: run / sticky'],
     rows,
     [
-      `${steps} steps per run, all runs started at once (${START_CONCURRENCY} start calls in flight); one worker process with the SDK's default concurrency; wall = first start → last close.`,
+      `${steps} steps per run, all runs started at once (${START_CONCURRENCY} start calls in flight); one worker process per contender, with its own defaults (durable-agent: 10 workflow task slots; the others: the SDK's 40); wall = first start → last close.`,
       'worker peak RSS = the worker process\'s VmHWM (kernel high-water mark). s2s = schedule → start, from history timestamps. WFT run = started → completed (the worker\'s time on a workflow task, replay included); WFT timeouts: run = taken back from a worker that held them past the workflow task timeout (start-to-close), sticky = left on a busy worker\'s sticky queue past its schedule-to-start timeout.',
       'target: 1,000 concurrent runs of (c) with worker RSS under 1 GB.',
       ...failed,
