@@ -84,8 +84,8 @@ async function soak(opts: SoakOptions): Promise<number> {
   for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'DURABLE_AGENT_AGENTS', 'DEBUG']) delete env[key];
 
   // The steady worker only sees server restarts (its memory is watched); the chaos worker is killed and restarted.
-  const steady: WorkerSlot = { name: 'steady', incarnation: 0, output: '' };
-  const chaotic: WorkerSlot = { name: 'chaos', incarnation: 0, output: '' };
+  const steady: WorkerSlot = { name: 'steady', incarnation: 0 };
+  const chaotic: WorkerSlot = { name: 'chaos', incarnation: 0 };
   await Promise.all([startWorker(steady, { env }), startWorker(chaotic, { env })]);
 
   const faults: Record<string, number> = { 'worker SIGKILL': 0, 'worker SIGTERM': 0, 'server restart': 0, 'unexpected worker exit': 0 };
@@ -176,10 +176,10 @@ async function soak(opts: SoakOptions): Promise<number> {
     if (bytes) rss.push({ at: Date.now() - soakStart, bytes });
     for (const slot of [steady, chaotic]) {
       // A worker that exits by itself (not by our hand) is a finding; restart it so the soak goes on.
-      if (!isAlive(slot) && slot.child && slot.child.signalCode === null && !draining) {
+      if (!isAlive(slot) && slot.worker && slot.worker.child.signalCode === null && !draining) {
         faults['unexpected worker exit']!++;
-        log(`worker ${slot.name} exited by itself:\n${slot.output.slice(-1500)}`);
-        slot.child = undefined;
+        log(`worker ${slot.name} exited by itself:\n${slot.worker.output().slice(-1500)}`);
+        slot.worker = undefined;
         void startWorker(slot, { env }).catch(() => undefined);
       }
     }

@@ -2,22 +2,20 @@
  * The processes the soak abuses: `durable-agent worker` child processes (SIGKILLed, SIGTERMed, restarted) and a
  * file-backed dev server (stopped and started again on the same SQLite file and port).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDevServer, type DevServer, type DevServerOptions } from '../temporal-config/dev-server';
 import { projectRoot } from '../temporal-config/settings';
+import { spawnWorkerProcess, type WorkerProcess } from './worker-process';
 
-const CLI = join(projectRoot(), 'dist', 'cli', 'main.js');
 /** The agent of the crash tests: tools whose effects land in a SQLite file, keyed by idempotency key. */
 export const SOAK_AGENT = join(projectRoot(), 'test', 'fixtures', 'crash-agent.js');
 
 export interface WorkerSlot {
   name: string;
-  /** Every incarnation's exit is awaited before the next starts. */
-  child?: ChildProcess;
+  /** The live incarnation; undefined while one starts (so a restart is never taken for a crash). */
+  worker?: WorkerProcess;
   incarnation: number;
-  output: string;
 }
 
 export interface WorkerConfig {
@@ -27,46 +25,27 @@ export interface WorkerConfig {
 /** Starts (or restarts) the worker in `slot`; resolves once it says it is polling. */
 export async function startWorker(slot: WorkerSlot, config: WorkerConfig): Promise<void> {
   slot.incarnation++;
-  const child = spawn(process.execPath, [CLI, 'worker', '--agents', SOAK_AGENT, '--log-level', 'ERROR'], {
+  slot.worker = undefined;
+  slot.worker = await spawnWorkerProcess({
+    name: slot.name,
+    agents: SOAK_AGENT,
     env: { ...config.env, CRASH_WORKER: `${slot.name}.${slot.incarnation}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  slot.child = child;
-  slot.output = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker ${slot.name} did not start:\n${slot.output.slice(-2000)}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      slot.output = (slot.output + chunk.toString()).slice(-20_000);
-      if (/worker polling[^]*\n {2}model .*\n/.test(slot.output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`worker ${slot.name} exited while starting (code ${code}, signal ${signal}):\n${slot.output.slice(-2000)}`));
-    });
+    args: ['--log-level', 'ERROR'],
   });
 }
 
 export function isAlive(slot: WorkerSlot): boolean {
-  return !!slot.child && slot.child.exitCode === null && slot.child.signalCode === null;
+  return slot.worker?.alive() ?? false;
 }
 
 /** Sends `signal` and waits for the process to exit. */
 export async function stopWorker(slot: WorkerSlot, signal: NodeJS.Signals): Promise<void> {
-  const child = slot.child;
-  if (!child || !isAlive(slot)) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  await exited;
+  await slot.worker?.stop(signal);
 }
 
 /** Resident memory of a live worker, from /proc (Linux), in bytes. */
 export function rssOf(slot: WorkerSlot): number | undefined {
-  const pid = slot.child?.pid;
+  const pid = slot.worker?.child.pid;
   if (!pid || !isAlive(slot)) return undefined;
   try {
     const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];

@@ -7,7 +7,6 @@
  *
  * Resume times are printed (`resume after SIGKILL ...`), not asserted tightly; docs/resuming.md explains them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +16,7 @@ import Database from 'better-sqlite3';
 import { AgentClient, type AgentRun } from '../client/agent-client';
 import type { AgentRunResult, LedgerEntry, RunOptions } from '../common/run';
 import { startScriptedModelServer, type ScriptedModelServer } from '../scripted-model/server';
+import { spawnWorkerProcess, type WorkerProcess } from '../soak/worker-process';
 import { getFreePort, startDevServer, type DevServer, type DevServerOptions } from '../temporal-config/dev-server';
 import { eventsOf, uniqueId, waitForEscalation } from './helpers/runs';
 
@@ -38,18 +38,13 @@ let model: ScriptedModelServer;
 let tap: ModelTap;
 let connection: AgentClient;
 let scratch: string;
-const workers = new Set<WorkerProcess>();
+const workers = new Set<CrashWorker>();
 
 // ---------------------------------------------------------------------------------------------------------------
 // Worker processes
 
-interface WorkerProcess {
-  name: string;
-  child: ChildProcess;
-  /** Everything it printed, for failure messages. */
-  output: () => string;
-  exited: Promise<void>;
-  alive: () => boolean;
+/** A worker child process, with the crash tests' ways to stop it. */
+interface CrashWorker extends WorkerProcess {
   /** SIGKILL, and wait until the process is gone. Returns when the kill was sent (ms since epoch). */
   kill: () => Promise<number>;
   /** SIGTERM (a deploy stopping it), and wait until it has exited. Returns how long it took to drain, in ms. */
@@ -84,51 +79,23 @@ function workerEnv(name: string, env: WorkerEnv): NodeJS.ProcessEnv {
 }
 
 /** `durable-agent worker --agents test/fixtures/crash-agent.js`, resolved once it says it is polling. */
-async function startWorker(name: string, env: WorkerEnv): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [CLI, 'worker', '--agents', CRASH_AGENT], {
-    env: workerEnv(name, env),
-    cwd: scratch,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const worker: WorkerProcess = {
-    name,
-    child,
-    output: () => output,
-    exited,
-    alive: () => child.exitCode === null && child.signalCode === null,
+async function startWorker(name: string, env: WorkerEnv): Promise<CrashWorker> {
+  const started = await spawnWorkerProcess({ name, agents: CRASH_AGENT, env: workerEnv(name, env), cwd: scratch });
+  const worker: CrashWorker = {
+    ...started,
     kill: async () => {
       const at = Date.now();
-      child.kill('SIGKILL');
-      await exited;
+      await started.stop('SIGKILL');
       return at;
     },
     term: async () => {
       const at = Date.now();
-      child.kill('SIGTERM');
-      await exited;
+      await started.stop('SIGTERM');
       return Date.now() - at;
     },
   };
   workers.add(worker);
-  void exited.then(() => workers.delete(worker));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker ${name} did not start:\n${output}`)), 60_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      if (/worker polling[^]*\n {2}model .*\n/.test(output)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`worker ${name} exited (code ${code}, signal ${signal}):\n${output}`));
-    });
-  });
+  void worker.exited.then(() => workers.delete(worker));
   return worker;
 }
 
