@@ -3,25 +3,18 @@
  * Temporal dev server started here. Bad input must fail in one line and start nothing; the demo and a
  * run → escalate → resolve round trip must work end to end.
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentClient } from '../client/agent-client';
 import type { TraceEvent } from '../common/trace';
 import { getFreePort, startDevServer, type DevServer } from '../temporal-config/dev-server';
+import { CLI, cliEnv as sharedCliEnv, runCli, type CliResult, type CliTarget } from './helpers/cli-process';
 import { eventsOf, uniqueId } from './helpers/runs';
 
 const ROOT = join(__dirname, '..');
-const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const DEMO_SCENARIO = join(ROOT, 'examples', 'ops-agent', 'scenarios', 'demo.json');
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
 
 let server: DevServer;
 let client: AgentClient;
@@ -29,48 +22,11 @@ let scratch: string;
 const taskQueue = uniqueId('cli');
 const children = new Set<ChildProcess>();
 
-/** The environment a person would have: pointed at the test server, no API key, nothing from the host leaking in. */
-function cliEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    CI: 'true',
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_NAMESPACE: server.namespace,
-    TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
-    DURABLE_AGENT_TASK_QUEUE: taskQueue,
-    DURABLE_AGENT_DATA_DIR: join(scratch, 'data'),
-    // Anything the CLI would persist (a dev server's database, demo stores) stays in the scratch dir.
-    DURABLE_AGENT_TEMPORAL_DB: join(scratch, 'temporal', 'temporal.sqlite'),
-    ...extra,
-  };
-  for (const key of [
-    'ANTHROPIC_API_KEY',
-    'ANTHROPIC_BASE_URL',
-    'DURABLE_AGENT_MODEL_URL',
-    'DURABLE_AGENT_AGENTS',
-    'DEBUG',
-  ]) {
-    if (!(key in extra)) delete env[key];
-  }
-  return env;
-}
-
-function cli(args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = execFile(
-      process.execPath,
-      [CLI, ...args],
-      { env: cliEnv(opts.env), cwd: scratch, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        children.delete(child);
-        const code = err ? (typeof err.code === 'number' ? err.code : null) : 0;
-        resolve({ code, stdout, stderr, ms: Date.now() - started });
-      },
-    );
-    children.add(child);
-  });
-}
+/** A person's environment, pointed at the test server: no API key, nothing from the host leaking in. */
+const target = (): CliTarget => ({ address: server.address, namespace: server.namespace, taskQueue, scratch, uiUrl: 'http://127.0.0.1:8233' });
+const cliEnv = (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv => sharedCliEnv(target(), extra);
+const cli = (args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> =>
+  runCli(target(), args, { ...opts, timeoutMs: opts.timeoutMs ?? 60_000, children });
 
 /** stderr is exactly one line, in the CLI's error form. */
 function expectOneLineError(result: CliResult, includes: string | RegExp): void {
