@@ -38,14 +38,13 @@ async function record(): Promise<void> {
         }
         await run.result();
         // Every execution of the run, oldest first: one file, or one per execution when it continued as new.
-        const runIds: string[] = [];
-        for await (const info of env.client.client.workflow.list({ query: `WorkflowId = '${run.workflowId}'` })) runIds.unshift(info.runId);
-        const sorted = await Promise.all(
-          runIds.map(async (runId) => ({ runId, history: await env.client.client.workflow.getHandle(run.workflowId, runId).fetchHistory() })),
-        );
-        sorted.sort((a, b) => startMs(a.history) - startMs(b.history));
-        for (const [i, { history }] of sorted.entries()) {
-          const file = sorted.length === 1 ? spec.name : `${spec.name}${EXECUTION_SEPARATOR}${i + 1}`;
+        const executions = [];
+        for await (const info of env.client.client.workflow.list({ query: `WorkflowId = '${run.workflowId}'` })) {
+          executions.push(await env.client.client.workflow.getHandle(run.workflowId, info.runId).fetchHistory());
+        }
+        executions.sort((a, b) => startMs(a) - startMs(b));
+        for (const [i, history] of executions.entries()) {
+          const file = executions.length === 1 ? spec.name : `${spec.name}${EXECUTION_SEPARATOR}${i + 1}`;
           writeFileSync(join(HISTORIES, `${file}.json`), historyToJSON(history) + '\n');
         }
       }
