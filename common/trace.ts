@@ -56,7 +56,9 @@ export interface ToolCallError {
     /** The response hit `max_tokens` while this call was being written: its arguments may be cut short. */
     | 'truncated_call'
     /** A content block the agent cannot use (an unknown type, a tool_use without id or name); `tool` is `(content block)`. */
-    | 'invalid_block';
+    | 'invalid_block'
+    /** The tool is in the run's recorded spec, but the worker that took the step no longer has it: a person decides. */
+    | 'tool_unavailable';
   message: string;
   fields?: FieldError[];
 }
@@ -102,3 +104,13 @@ export type TraceEventBody =
   | { kind: 'failure'; errorType: string; message: string };
 
 export type TraceEvent = TraceEventBase & TraceEventBody;
+
+/**
+ * The events of one kind, typed as that kind.
+ *
+ * @example
+ * const refused = eventsOfKind(trace, 'validation_error').map((e) => e.error.tool);
+ */
+export function eventsOfKind<K extends TraceKind>(trace: readonly TraceEvent[], kind: K): Extract<TraceEvent, { kind: K }>[] {
+  return trace.filter((e): e is Extract<TraceEvent, { kind: K }> => e.kind === kind);
+}

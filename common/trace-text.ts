@@ -1,0 +1,202 @@
+/**
+ * Trace events in words, for people: one line per event for a timeline (`summarize`, the CLI and the inbox), a
+ * plain-language account of a run (`explainRun`, for people who will never open the history), and the demo's three
+ * beats (`whatHappened`). Pure: any process can render a trace it has read. A new trace kind is worded here.
+ */
+import type { AgentRunInput } from './run';
+import { brief, clip } from './text';
+import type { FieldError, ToolCallError, TraceEvent } from './trace';
+
+/** `path: expected X, got Y; ...`: a refused call's fields as one line. */
+export function fieldErrors(fields: FieldError[]): string {
+  return fields.map((f) => `${f.path}: expected ${f.expected}, got ${f.received}`).join('; ');
+}
+
+/** `tool code: what was wrong`. */
+export function toolCallError(error: ToolCallError): string {
+  if (error.fields?.length) return `${error.tool} ${error.code}: ${fieldErrors(error.fields)}`;
+  return `${error.tool} ${error.code}: ${error.message}`;
+}
+
+/** The short summary of one trace event: what a person scanning the timeline needs. */
+export function summarize(event: TraceEvent): string {
+  switch (event.kind) {
+    case 'model_request':
+      return `${event.model}, ${event.messageCount} message${event.messageCount === 1 ? '' : 's'}`;
+    case 'model_response': {
+      const calls = event.toolCalls.map((c) => c.name).join(', ');
+      const said = event.text ? `"${clip(event.text, 90)}"` : '(no text)';
+      return calls ? `${said} -> ${calls}` : `${said} (${event.stopReason ?? 'no stop reason'})`;
+    }
+    case 'tool_call':
+      return `${event.tool} ${brief(event.args, 110)}${event.effect === 'read' ? '' : ` [${event.effect}]`}`;
+    case 'validation_error':
+      return toolCallError(event.error);
+    case 'corrective_retry':
+      return `attempt ${event.attempt} of ${event.of}: the model gets the error${event.errors.length === 1 ? '' : 's'} back`;
+    case 'tool_result':
+      return `${event.tool} ${brief(event.result, 110)}`;
+    case 'tool_error':
+      return toolCallError(event.error);
+    case 'escalation': {
+      const e = event.escalation;
+      const call = e.proposedCall ? `; proposed ${e.proposedCall.tool} ${brief(e.proposedCall.args, 80)}` : '';
+      return `${e.kind}: ${e.reason}${call} (id ${e.id})`;
+    }
+    case 'resolution': {
+      const r = event.resolution;
+      const extra =
+        r.decision === 'edit' && r.args ? ` ${brief(r.args, 80)}` : r.text ? ` "${clip(r.text, 80)}"` : '';
+      return `${r.decision} by ${r.by}${extra}${event.accepted ? '' : ` (refused: ${event.note ?? 'no reason given'})`}`;
+    }
+    case 'limit_reached':
+      return `${event.limit}: ${event.value} of ${event.max}`;
+    case 'recommendation': {
+      const r = event.recommendation;
+      const who = r.decidedBy ? ` by ${r.decidedBy}` : '';
+      return `${r.status}${who}: ${r.tool} ${brief(r.args, 90)}${r.rationale ? ` (${clip(r.rationale, 60)})` : ''}`;
+    }
+    case 'action': {
+      const e = event.entry;
+      return `${e.tool} [${e.effect}] key ${e.idempotencyKey}${e.approvedBy ? `, approved by ${e.approvedBy}` : ''}`;
+    }
+    case 'verification':
+      return `${event.tool}: ${event.ok ? 'verified' : `NOT verified: ${event.detail}`}`;
+    case 'completion':
+      return `${event.status}${event.by ? ` by ${event.by}` : ''}: "${clip(event.text, 100)}"`;
+    case 'failure':
+      return `${event.errorType}: ${clip(event.message, 120)}`;
+    default: {
+      // A kind added after this CLI was built still prints, just without a tailored summary.
+      const unknown = event as { kind: string };
+      return brief(unknown, 120);
+    }
+  }
+}
+
+/**
+ * A plain-language account of a run, from its trace: what it was asked, each decision and why, each action and who
+ * approved it, how it ended.
+ *
+ * @example
+ * console.log(explainRun(await run.input(), await run.trace()));
+ */
+export function explainRun(input: AgentRunInput, trace: TraceEvent[]): string {
+  const lines: string[] = [];
+  const mode = input.options?.mode ?? 'act';
+  lines.push(`The ${input.agent} agent was asked: "${input.prompt}"`);
+  lines.push(
+    `It ran in ${mode} mode${input.options?.scope ? `, limited to ${input.options.scope.join(', ')}` : ''}, correlation id ${input.correlationId}.`,
+  );
+  const raised = new Map<string, string>();
+  for (const event of trace) {
+    const line = sentence(event, raised);
+    if (line) lines.push(line);
+  }
+  return lines.join('\n');
+}
+
+function sentence(event: TraceEvent, raised: Map<string, string>): string | undefined {
+  const step = `Step ${event.step}:`;
+  switch (event.kind) {
+    case 'model_response':
+      if (event.toolCalls.length === 0) return undefined;
+      return `${step} the model said "${clip(event.text, 160)}" and proposed ${event.toolCalls.map((c) => c.name).join(', ')}.`;
+    case 'validation_error':
+      return `${step} its call to ${event.error.tool} was refused before it ran (${refusal(event.error.code)}${
+        event.error.fields?.length ? `: ${fields(event.error.fields)}` : ''
+      }).`;
+    case 'corrective_retry':
+      return `${step} the model was sent the error and given corrective attempt ${event.attempt} of ${event.of}.`;
+    case 'tool_result':
+      return `${step} ${event.tool} ran and returned ${clip(JSON.stringify(event.result) ?? 'nothing', 140)}.`;
+    case 'tool_error':
+      return `${step} ${event.error.tool} failed: ${clip(event.error.message, 160)}.`;
+    case 'action':
+      return `${step} that was an action (${event.entry.effect}), recorded in the ledger under key ${event.entry.idempotencyKey}${
+        event.entry.approvedBy ? `, approved by ${event.entry.approvedBy}` : ''
+      }.`;
+    case 'verification':
+      return event.ok ? `${step} its effect was verified.` : `${step} its effect could NOT be verified: ${event.detail}.`;
+    case 'escalation': {
+      raised.set(event.escalation.id, event.at);
+      const call = event.escalation.proposedCall;
+      return `${step} the run stopped and waited for a person (${event.escalation.kind}): ${event.escalation.reason}${
+        call ? `; proposed ${call.tool} ${clip(JSON.stringify(call.args), 120)}` : ''
+      }.`;
+    }
+    case 'resolution': {
+      const r = event.resolution;
+      if (!event.accepted) return `${step} a resolution by ${r.by} (${r.decision}) was refused: ${event.note ?? 'no reason'}.`;
+      const since = raised.get(r.escalationId);
+      const waited = since ? ` after ${Math.round((Date.parse(event.at) - Date.parse(since)) / 1000)} s` : '';
+      return `${step} ${r.by} decided: ${r.decision}${r.text ? ` ("${clip(r.text, 120)}")` : ''}${waited}.`;
+    }
+    case 'limit_reached':
+      return `${step} the ${event.limit} budget was reached (${event.value} of ${event.max}).`;
+    case 'recommendation': {
+      const r = event.recommendation;
+      return `${step} recommended ${r.tool} ${clip(JSON.stringify(r.args), 120)}: ${r.status}${r.decidedBy ? ` by ${r.decidedBy}` : ''}.`;
+    }
+    case 'completion':
+      return `It ended ${event.status.replace('_', ' ')}${event.by ? ` (by ${event.by})` : ''}: "${clip(event.text, 240)}"`;
+    case 'failure':
+      return `It failed (${event.errorType}): ${clip(event.message, 240)}`;
+    default:
+      return undefined;
+  }
+}
+
+function refusal(code: string): string {
+  const words: Record<string, string> = {
+    unknown_tool: 'no such tool',
+    invalid_input: 'its arguments did not match the schema',
+    out_of_scope: 'the tool is outside this run\'s scope',
+  };
+  return words[code] ?? code;
+}
+
+function fields(list: FieldError[]): string {
+  return list.map((f) => `${f.path} should be ${f.expected} but was ${f.received}`).join('; ');
+}
+
+/** The three beats of the demo, found in the trace, in words. */
+export function whatHappened(trace: TraceEvent[]): string[] {
+  const lines: string[] = [];
+  const invalid = trace.find(
+    (e): e is Extract<TraceEvent, { kind: 'validation_error' }> => e.kind === 'validation_error',
+  );
+  if (invalid) {
+    const why = invalid.error.fields?.length ? fieldErrors(invalid.error.fields) : invalid.error.message;
+    lines.push(`${invalid.error.tool} was refused before it ran (event ${invalid.seq}): ${why}`);
+    const fixed = trace.find(
+      (e): e is Extract<TraceEvent, { kind: 'tool_call' }> =>
+        e.kind === 'tool_call' && e.seq > invalid.seq && e.tool === invalid.error.tool,
+    );
+    if (fixed)
+      lines.push(
+        `the model corrected it from that error (event ${fixed.seq}): ${fixed.tool} ${JSON.stringify(fixed.args)}`,
+      );
+  }
+  for (const event of trace) {
+    if (event.kind !== 'escalation') continue;
+    const e = event.escalation;
+    const decided = trace.find(
+      (r): r is Extract<TraceEvent, { kind: 'resolution' }> =>
+        r.kind === 'resolution' && r.accepted && r.resolution.escalationId === e.id,
+    );
+    const call = e.proposedCall ? `${e.proposedCall.tool} ${JSON.stringify(e.proposedCall.args)}` : e.reason;
+    lines.push(
+      `${call} was escalated (${e.kind}, event ${event.seq})` +
+        (decided
+          ? ` and ${decided.resolution.decision === 'approve' ? 'approved' : decided.resolution.decision} by ${decided.resolution.by} (event ${decided.seq})`
+          : ''),
+    );
+    const ran = trace.find(
+      (r): r is Extract<TraceEvent, { kind: 'tool_result' }> =>
+        r.kind === 'tool_result' && r.toolUseId === e.proposedCall?.toolUseId,
+    );
+    if (ran) lines.push(`only then did ${ran.tool} run (event ${ran.seq}): ${JSON.stringify(ran.result)}`);
+  }
+  return lines;
+}
