@@ -10,6 +10,9 @@ export {
   type StartRunOptions,
 } from './client/agent-client';
 export { connectionSettings, runUrl, type ConnectionSettings } from './client/config';
+export { ConfigError, configFromEnv, type DurableAgentConfig } from './common/config';
+/** Every default durable-agent runs with (docs/tuning.md): `defaults.WORKER_DEFAULTS.maxCachedWorkflows`. */
+export * as defaults from './common/defaults';
 export type * from './common/run';
 export type * from './common/trace';
 export type * from './common/escalation';

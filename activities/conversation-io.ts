@@ -4,18 +4,10 @@
  * (compact: offloaded results stay references) as one segment and hand back the new head.
  */
 import type { ConversationRef, OffloadedValue } from '../common/conversation';
+import { PAYLOAD_DEFAULTS } from '../common/defaults';
 import type { ChatMessage, ModelCallInput, ToolResultBlock } from '../common/model';
 import type { BlobStore } from '../stores/blob-store';
 import { appendMessages, loadConversation } from '../stores/conversation-chain';
-
-/** Requests larger than this (JSON bytes) get their oldest tool results elided. About 100k tokens. */
-export const DEFAULT_MAX_CONTEXT_BYTES = 400_000;
-export const MAX_CONTEXT_ENV = 'DURABLE_AGENT_MAX_CONTEXT_BYTES';
-
-export function maxContextBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env[MAX_CONTEXT_ENV]);
-  return Number.isFinite(value) && value > 0 ? value : DEFAULT_MAX_CONTEXT_BYTES;
-}
 
 export interface PreparedConversation {
   /** What the model is sent: the whole conversation, offloaded results in full, fitted to the context. */
@@ -25,7 +17,15 @@ export interface PreparedConversation {
   previous: ConversationRef | null;
 }
 
-export async function prepareConversation(store: BlobStore, input: ModelCallInput, maxBytes = maxContextBytes()): Promise<PreparedConversation> {
+/**
+ * `maxBytes`: requests larger than this (JSON bytes) get their oldest tool results elided; the worker passes its
+ * configured limit (DURABLE_AGENT_MAX_CONTEXT_BYTES, `ActivityDeps.payloads`), the default is common/defaults.ts's.
+ */
+export async function prepareConversation(
+  store: BlobStore,
+  input: ModelCallInput,
+  maxBytes: number = PAYLOAD_DEFAULTS.maxContextBytes,
+): Promise<PreparedConversation> {
   if (input.messages) {
     // A workflow from before conversations by reference sent the whole list: store it whole, once, from here on.
     return { request: await fitContext(store, input.messages, maxBytes), toStore: input.messages, previous: null };
@@ -41,17 +41,11 @@ export function storeAnswer(store: BlobStore, prepared: PreparedConversation, an
   return appendMessages(store, prepared.previous, [...prepared.toStore, answer]);
 }
 
-/** Big tool results are stored once, by the tool step, and carried as a reference; at or below this size, inline. */
-export const DEFAULT_INLINE_RESULT_BYTES = 8 * 1024;
-export const INLINE_RESULT_ENV = 'DURABLE_AGENT_INLINE_RESULT_BYTES';
-
-export function inlineResultBytes(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env[INLINE_RESULT_ENV]);
-  return Number.isFinite(value) && value >= 0 ? value : DEFAULT_INLINE_RESULT_BYTES;
-}
-
-/** A tool's output as the workflow will carry it: itself when small, else a reference to the stored JSON. */
-export async function offloadIfLarge(store: BlobStore, output: unknown, limit = inlineResultBytes()): Promise<unknown> {
+/**
+ * A tool's output as the workflow will carry it: itself when small, else a reference to the stored JSON. Big tool
+ * results are stored once, by the tool step; at or below `limit` bytes (DURABLE_AGENT_INLINE_RESULT_BYTES), inline.
+ */
+export async function offloadIfLarge(store: BlobStore, output: unknown, limit: number = PAYLOAD_DEFAULTS.inlineResultBytes): Promise<unknown> {
   const json = JSON.stringify(output) ?? 'null';
   const bytes = Buffer.byteLength(json);
   if (bytes <= limit) return output;

@@ -5,6 +5,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { AgentRegistry } from '../agents/registry';
 import type { BlobStore } from '../stores/blob-store';
+import type { PayloadSettings } from '../common/config';
 import type { AgentSpec } from '../common/run';
 import type { CallCheck, CheckToolArgsInput, ModelCallInput, ModelCallResult, ToolActivityInput, VerifyActionInput } from '../common/model';
 import { createModelCall } from './model-call';
@@ -18,6 +19,10 @@ export interface ActivityDeps {
   scripted: boolean;
   /** Conversation segments and large tool outputs (stores/). */
   store: BlobStore;
+  /** Size limits from the worker's configuration (`configFromEnv().payloads`); common/defaults.ts's otherwise. */
+  payloads?: Pick<PayloadSettings, 'maxContextBytes' | 'inlineResultBytes'>;
+  /** DURABLE_AGENT_MODEL: every agent's model replaced by this one. */
+  modelOverride?: string;
 }
 
 /** The statically named activities, as the workflow sees them (it imports this type only). */
@@ -42,7 +47,7 @@ export function createActivities(deps: ActivityDeps): Record<string, (...args: n
   const tools: Record<string, ToolActivity> = {};
   const verifiers: Record<string, VerifyActivity> = {};
   for (const tool of deps.registry.allTools()) {
-    tools[toolActivityName(tool.name)] = createToolActivity(tool, deps.store);
+    tools[toolActivityName(tool.name)] = createToolActivity(tool, deps.store, deps.payloads?.inlineResultBytes);
     if (tool.verify) verifiers[verifyActivityName(tool.name)] = createVerifyActivity(tool, deps.store);
   }
   return { ...named, ...tools, ...verifiers };

@@ -6,6 +6,7 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, type RetryPolicy } from '@temporalio/common';
+import { MODEL_RETRY_DEFAULTS } from '../common/defaults';
 import { MODEL_ERROR_TYPES } from '../common/failures';
 
 /** Longest wait we honour from a `retry-after` header; a longer one is cut to this (the retry may meet it again). */
@@ -13,8 +14,8 @@ export const MAX_RETRY_AFTER_MS = 5 * 60 * 1000;
 /** Extra wait on top of `retry-after`, at most this fraction of it, so clients told the same time do not return together. */
 export const RETRY_AFTER_JITTER = 0.1;
 
-/** The model activity's default policy (workflows/activity-stubs.ts), used when the worker is not told the real one. */
-const DEFAULT_BACKOFF = { initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000 };
+/** The model activity's default policy (common/defaults.ts) is used when the worker is not told the real one. */
+const DEFAULT_BACKOFF = MODEL_RETRY_DEFAULTS;
 
 /**
  * Spend and billing limits, as the real API words them. All are "the account cannot pay", not "too many requests":

@@ -8,13 +8,16 @@ import type { ToolDefinition } from '../agents/define';
 import { formatFieldErrors, validateAgainst } from '../agents/validate';
 import type { ToolActivityInput, ToolCallContext, ToolRunContext, VerifyActionInput } from '../common/model';
 import { isOffloaded } from '../common/conversation';
+import { heartbeatIntervalMs, PAYLOAD_DEFAULTS } from '../common/defaults';
 import { TOOL_ERROR_TYPES } from '../common/failures';
 import type { BlobStore } from '../stores/blob-store';
 import { loadOffloaded, offloadIfLarge } from './conversation-io';
 
-
-/** Without a store, outputs always travel inline (as before conversations by reference). */
-export function createToolActivity(tool: ToolDefinition, store?: BlobStore) {
+/**
+ * Without a store, outputs always travel inline (as before conversations by reference). `inlineResultBytes`: outputs
+ * above it are stored and travel as references (default: common/defaults.ts; the worker passes its configured one).
+ */
+export function createToolActivity(tool: ToolDefinition, store?: BlobStore, inlineResultBytes: number = PAYLOAD_DEFAULTS.inlineResultBytes) {
   return async function runTool(input: ToolActivityInput): Promise<unknown> {
     const ctx = Context.current();
     const log = { correlationId: input.context.correlationId, workflowId: input.context.workflowId, step: input.context.step, tool: tool.name };
@@ -31,8 +34,7 @@ export function createToolActivity(tool: ToolDefinition, store?: BlobStore) {
     const context = runContext(input.context);
     // Beats for the tool while it runs (repeating the tool's own last details), a third of the heartbeat timeout
     // apart: a live call stays alive however long it takes, and a dead worker's call is retried within the timeout.
-    const every = Math.min(5_000, Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 15_000) / 3));
-    const beat = setInterval(() => ctx.heartbeat(context.lastDetails()), every);
+    const beat = setInterval(() => ctx.heartbeat(context.lastDetails()), heartbeatIntervalMs(ctx.info.heartbeatTimeoutMs));
     try {
       output = await tool.run(parsedInput.value, context);
     } catch (err) {
@@ -60,7 +62,7 @@ export function createToolActivity(tool: ToolDefinition, store?: BlobStore) {
     // undefined does not survive JSON; a tool that returns nothing reports `null`. A large output is stored once
     // and travels through history as a reference (the model step puts it back for the model).
     const value = output === undefined ? null : output;
-    return store ? offloadIfLarge(store, value) : value;
+    return store ? offloadIfLarge(store, value, inlineResultBytes) : value;
   };
 }
 

@@ -36,15 +36,14 @@ function resolveModule(ref: string): string {
 }
 
 /**
- * Loads the agent registry.
+ * Loads the agent registry from `moduleRef` (the `--agents` flag, else DURABLE_AGENT_AGENTS from the CLI's
+ * configuration); without one, the examples.
  *
  * @example
  * const { registry } = await loadAgents(opts.agents);
  * registry.get('ops'); // throws UnknownAgentError naming the known agents
  */
-export async function loadAgents(
-  moduleRef: string | undefined = process.env[AGENTS_ENV] || undefined,
-): Promise<LoadedAgents> {
+export async function loadAgents(moduleRef?: string): Promise<LoadedAgents> {
   if (!moduleRef) {
     // Loaded here rather than imported at the top, so a custom module never loads the examples.
     const { exampleAgents } = await import('../examples');

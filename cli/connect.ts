@@ -1,13 +1,13 @@
 /**
- * Connection settings for every command: the environment (`connectionSettings()`), overridden by the global
- * `--address`, `--namespace` and `--task-queue` options; and a client connection that fails fast, in one line,
- * when no server answers.
+ * The CLI's edge: the configuration, read from the environment once per process (`cliConfig()`); connection
+ * settings for every command, its connection overridden by the global `--address`, `--namespace` and
+ * `--task-queue` options; and a client connection that fails fast, in one line, when no server answers.
  */
 import type { Command } from 'commander';
 import { AgentClient } from '../client/agent-client';
-import { connectionSettings, type ConnectionSettings } from '../client/config';
+import { ConfigError, configFromEnv, type ConnectionSettings, type DurableAgentConfig } from '../common/config';
 import { isServerReachable } from '../temporal-config/dev-server';
-import { unreachable } from './errors';
+import { CliError, unreachable } from './errors';
 
 export interface GlobalOptions {
   address?: string;
@@ -23,9 +23,27 @@ export function globalOptions(command: Command): GlobalOptions {
   return command.optsWithGlobals<GlobalOptions>();
 }
 
+let config: DurableAgentConfig | undefined;
+
+/**
+ * The configuration from this process's environment, read and checked on first use and kept: every command and
+ * every factory it calls sees the same values. A bad value is a one-line CLI error naming the variable.
+ */
+export function cliConfig(): DurableAgentConfig {
+  if (!config) {
+    try {
+      config = configFromEnv(process.env);
+    } catch (err) {
+      if (err instanceof ConfigError) throw new CliError(err.message);
+      throw err;
+    }
+  }
+  return config;
+}
+
 export function settingsFrom(command: Command): ConnectionSettings {
   const g = globalOptions(command);
-  const settings = connectionSettings();
+  const settings = cliConfig().connection;
   return {
     ...settings,
     ...(g.address ? { address: g.address } : {}),
@@ -43,7 +61,7 @@ export async function connectClient(settings: ConnectionSettings): Promise<Agent
     throw unreachable(settings.address);
   }
   try {
-    return await AgentClient.connect(settings);
+    return await AgentClient.connect(settings, { config: cliConfig() });
   } catch {
     throw unreachable(settings.address);
   }

@@ -8,12 +8,15 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { AgentClient, type AgentRun } from '../client/agent-client';
-import { runUrl, type ConnectionSettings } from '../client/config';
+import { runUrl } from '../client/config';
+import type { ConnectionSettings, DurableAgentConfig } from '../common/config';
 import type { Escalation } from '../common/escalation';
 import type { AgentRunResult } from '../common/run';
-import type { TraceEvent } from '../common/trace';
+import { eventsOfKind, type TraceEvent } from '../common/trace';
+import { whatHappened } from '../common/trace-text';
 import { exampleAgents, exampleScenarioDirs } from '../examples';
 import { opsStorePath } from '../examples/ops-agent/agent';
 import { OpsStore, type Refund } from '../examples/ops-agent/store';
@@ -24,8 +27,8 @@ import { createAgentWorker } from '../workers/agent-worker';
 import { findTemporalCli, pidFileOf, portOf, uiPortFor } from './commands/server';
 import { workflowBundle } from './commands/worker';
 import { CliError, EXIT_FAILURE, EXIT_OK } from './errors';
-import { escalationView, fieldErrors, print, timeline } from './output';
-import { sleep, waitForOutcome } from './wait';
+import { escalationView, print, timeline } from './output';
+import { waitForOutcome } from './wait';
 import { startInboxServer } from '../inbox/server';
 
 export const DEMO_AGENT = 'ops';
@@ -41,6 +44,8 @@ export interface DemoOptions {
   json: boolean;
   ephemeral: boolean;
   settings: ConnectionSettings;
+  /** The CLI's configuration (common/config.ts); the demo replaces its data directory with its own. */
+  config: DurableAgentConfig;
   /** Instead of approving itself, serve the escalation inbox and wait for this person to decide there. */
   inboxAs?: string;
   /** The inbox's port (0: a free one). */
@@ -100,7 +105,12 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       ? mkdtempSync(join(tmpdir(), 'durable-agent-demo-'))
       : join(dirname(defaultDbFilename()), 'demo', correlationId);
     if (opts.ephemeral) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // The example agent (examples/ops-agent) finds its store through the environment, as any application's would.
     process.env.DURABLE_AGENT_DATA_DIR = dataDir;
+    const config: DurableAgentConfig = {
+      ...opts.config,
+      store: opts.config.store.kind === 'default' ? { kind: 'default', dataDir } : opts.config.store,
+    };
 
     const temporal = await ensureTemporal(opts, say, progress, cleanups);
     const settings: ConnectionSettings = {
@@ -120,18 +130,19 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     progress('preparing the worker (bundling the workflow code)...');
     const worker = await createAgentWorker({
       agents: exampleAgents,
+      config,
       connection,
       namespace: settings.namespace,
       taskQueue: settings.taskQueue,
       // A placeholder key: a real ANTHROPIC_API_KEY in the environment is never sent to the scripted server.
       model: { baseURL: model.url, apiKey: 'scripted-model-needs-no-key' },
-      workflowBundle: workflowBundle(),
+      workflowBundle: workflowBundle(config),
     });
     say(`  worker    in this process, on the private task queue "${settings.taskQueue}"`);
     say(`  store     ${opsStorePath()}${opts.ephemeral ? ' (temporary)' : ''}`);
     say();
 
-    const client = await AgentClient.connect(settings);
+    const client = await AgentClient.connect(settings, { config });
     cleanups.push(() => client.client.connection.close());
 
     workerRunning = true;
@@ -329,51 +340,6 @@ async function decideInInbox(
   } finally {
     await inbox.close();
   }
-}
-
-function eventsOfKind<K extends TraceEvent['kind']>(trace: TraceEvent[], kind: K): Extract<TraceEvent, { kind: K }>[] {
-  return trace.filter((e): e is Extract<TraceEvent, { kind: K }> => e.kind === kind);
-}
-
-/** The three beats of the demo, found in the trace, in words. */
-export function whatHappened(trace: TraceEvent[]): string[] {
-  const lines: string[] = [];
-  const invalid = trace.find(
-    (e): e is Extract<TraceEvent, { kind: 'validation_error' }> => e.kind === 'validation_error',
-  );
-  if (invalid) {
-    const why = invalid.error.fields?.length ? fieldErrors(invalid.error.fields) : invalid.error.message;
-    lines.push(`${invalid.error.tool} was refused before it ran (event ${invalid.seq}): ${why}`);
-    const fixed = trace.find(
-      (e): e is Extract<TraceEvent, { kind: 'tool_call' }> =>
-        e.kind === 'tool_call' && e.seq > invalid.seq && e.tool === invalid.error.tool,
-    );
-    if (fixed)
-      lines.push(
-        `the model corrected it from that error (event ${fixed.seq}): ${fixed.tool} ${JSON.stringify(fixed.args)}`,
-      );
-  }
-  for (const event of trace) {
-    if (event.kind !== 'escalation') continue;
-    const e = event.escalation;
-    const decided = trace.find(
-      (r): r is Extract<TraceEvent, { kind: 'resolution' }> =>
-        r.kind === 'resolution' && r.accepted && r.resolution.escalationId === e.id,
-    );
-    const call = e.proposedCall ? `${e.proposedCall.tool} ${JSON.stringify(e.proposedCall.args)}` : e.reason;
-    lines.push(
-      `${call} was escalated (${e.kind}, event ${event.seq})` +
-        (decided
-          ? ` and ${decided.resolution.decision === 'approve' ? 'approved' : decided.resolution.decision} by ${decided.resolution.by} (event ${decided.seq})`
-          : ''),
-    );
-    const ran = trace.find(
-      (r): r is Extract<TraceEvent, { kind: 'tool_result' }> =>
-        r.kind === 'tool_result' && r.toolUseId === e.proposedCall?.toolUseId,
-    );
-    if (ran) lines.push(`only then did ${ran.tool} run (event ${ran.seq}): ${JSON.stringify(ran.result)}`);
-  }
-  return lines;
 }
 
 /** The refund the approved call made, read from the store itself (not from the trace): proof it happened once. */

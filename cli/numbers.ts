@@ -1,4 +1,5 @@
 /** Numeric options, checked before anything starts: `Number("")` is 0, so a blank value must be refused first. */
+import { parsePort, portWords } from '../common/port';
 import { CliError } from './errors';
 
 export function numberOption(flag: string, text: string, range: { min: number; max: number; integer?: boolean; what: string }): number {
@@ -9,5 +10,9 @@ export function numberOption(flag: string, text: string, range: { min: number; m
   return value;
 }
 
-export const portOption = (flag: string, text: string) =>
-  numberOption(flag, text, { min: 0, max: 65535, integer: true, what: 'a port number' });
+/** A port flag (common/port.ts): 0 to 65535, 0 picking a free one unless `allowZero` is false. */
+export function portOption(flag: string, text: string, opts: { allowZero?: boolean } = {}): number {
+  const port = parsePort(text, opts);
+  if (port === undefined) throw new CliError(`${flag} must be ${portWords(opts)} (got "${text}")`);
+  return port;
+}

@@ -3,7 +3,12 @@
  * `--json` output bypasses all of this and prints the client's own objects.
  */
 import type { Escalation } from '../common/escalation';
-import type { FieldError, ToolCallError, TraceEvent } from '../common/trace';
+import { clip } from '../common/text';
+import type { TraceEvent } from '../common/trace';
+import { summarize, toolCallError } from '../common/trace-text';
+
+// inbox/escalations.ts still imports summarize from here; the renderer itself lives in common/trace-text.ts.
+export { summarize };
 
 /** Writes one JSON document to stdout. */
 export function printJson(value: unknown): void {
@@ -12,17 +17,6 @@ export function printJson(value: unknown): void {
 
 export function print(line = ''): void {
   process.stdout.write(`${line}\n`);
-}
-
-/** Compact JSON for one line of a table or timeline, cut at `max` characters. */
-export function brief(value: unknown, max = 100): string {
-  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
-  return truncate(text, max);
-}
-
-export function truncate(text: string, max: number): string {
-  const flat = text.replace(/\s*\n\s*/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
 /** `1h 02m`, `3m 04s`, `12s`: how long something has waited. */
@@ -45,71 +39,6 @@ export function table(headers: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
-}
-
-export function fieldErrors(fields: FieldError[]): string {
-  return fields.map((f) => `${f.path}: expected ${f.expected}, got ${f.received}`).join('; ');
-}
-
-export function toolCallError(error: ToolCallError): string {
-  if (error.fields?.length) return `${error.tool} ${error.code}: ${fieldErrors(error.fields)}`;
-  return `${error.tool} ${error.code}: ${error.message}`;
-}
-
-/** The short summary of one trace event: what a person scanning the timeline needs. */
-export function summarize(event: TraceEvent): string {
-  switch (event.kind) {
-    case 'model_request':
-      return `${event.model}, ${event.messageCount} message${event.messageCount === 1 ? '' : 's'}`;
-    case 'model_response': {
-      const calls = event.toolCalls.map((c) => c.name).join(', ');
-      const said = event.text ? `"${truncate(event.text, 90)}"` : '(no text)';
-      return calls ? `${said} -> ${calls}` : `${said} (${event.stopReason ?? 'no stop reason'})`;
-    }
-    case 'tool_call':
-      return `${event.tool} ${brief(event.args, 110)}${event.effect === 'read' ? '' : ` [${event.effect}]`}`;
-    case 'validation_error':
-      return toolCallError(event.error);
-    case 'corrective_retry':
-      return `attempt ${event.attempt} of ${event.of}: the model gets the error${event.errors.length === 1 ? '' : 's'} back`;
-    case 'tool_result':
-      return `${event.tool} ${brief(event.result, 110)}`;
-    case 'tool_error':
-      return toolCallError(event.error);
-    case 'escalation': {
-      const e = event.escalation;
-      const call = e.proposedCall ? `; proposed ${e.proposedCall.tool} ${brief(e.proposedCall.args, 80)}` : '';
-      return `${e.kind}: ${e.reason}${call} (id ${e.id})`;
-    }
-    case 'resolution': {
-      const r = event.resolution;
-      const extra =
-        r.decision === 'edit' && r.args ? ` ${brief(r.args, 80)}` : r.text ? ` "${truncate(r.text, 80)}"` : '';
-      return `${r.decision} by ${r.by}${extra}${event.accepted ? '' : ` (refused: ${event.note ?? 'no reason given'})`}`;
-    }
-    case 'limit_reached':
-      return `${event.limit}: ${event.value} of ${event.max}`;
-    case 'recommendation': {
-      const r = event.recommendation;
-      const who = r.decidedBy ? ` by ${r.decidedBy}` : '';
-      return `${r.status}${who}: ${r.tool} ${brief(r.args, 90)}${r.rationale ? ` (${truncate(r.rationale, 60)})` : ''}`;
-    }
-    case 'action': {
-      const e = event.entry;
-      return `${e.tool} [${e.effect}] key ${e.idempotencyKey}${e.approvedBy ? `, approved by ${e.approvedBy}` : ''}`;
-    }
-    case 'verification':
-      return `${event.tool}: ${event.ok ? 'verified' : `NOT verified: ${event.detail}`}`;
-    case 'completion':
-      return `${event.status}${event.by ? ` by ${event.by}` : ''}: "${truncate(event.text, 100)}"`;
-    case 'failure':
-      return `${event.errorType}: ${truncate(event.message, 120)}`;
-    default: {
-      // A kind added after this CLI was built still prints, just without a tailored summary.
-      const unknown = event as { kind: string };
-      return brief(unknown, 120);
-    }
-  }
 }
 
 /** `HH:MM:SS.mmm` of an ISO time (UTC, as recorded by the workflow's clock). */
@@ -146,7 +75,7 @@ export function escalationView(e: Escalation, opts: { workflowId: string; now?: 
   ];
   if (e.proposedCall) {
     lines.push(`proposed   ${e.proposedCall.tool} ${JSON.stringify(e.proposedCall.args)}`);
-    if (e.proposedCall.reasoning) lines.push(`reasoning  ${truncate(e.proposedCall.reasoning, 200)}`);
+    if (e.proposedCall.reasoning) lines.push(`reasoning  ${clip(e.proposedCall.reasoning, 200)}`);
   }
   for (const error of e.errors ?? []) lines.push(`error      ${toolCallError(error)}`);
   lines.push(`decisions  ${e.allowedDecisions.join(', ')}`);

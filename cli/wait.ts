@@ -2,18 +2,18 @@
  * Waiting on a run from the outside: until it ends, or until it stops to wait for a person. A CLI that waited on
  * a person indefinitely would just hang, so an escalation ends the wait too.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentRun } from '../client/agent-client';
 import type { Escalation } from '../common/escalation';
 import type { AgentRunResult } from '../common/run';
 import { ESCALATION_PENDING } from '../common/search-attributes';
 
+// cli/commands/server.ts still imports sleep from here; it is Node's own (node:timers/promises).
+export { sleep };
+
 export type RunOutcome =
   | { kind: 'closed'; runId: string; result: AgentRunResult }
   | { kind: 'escalated'; runId: string; escalation: Escalation };
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 export interface WaitOptions {
   pollMs?: number;

@@ -28,11 +28,12 @@ import {
   statusQuery,
   traceQuery,
 } from '../workflows/messages';
-import { connectionSettings, type ConnectionSettings } from './config';
-import { explainRun } from './explain';
+import { configFromEnv, encryptionEnv, type ConnectionSettings, type DurableAgentConfig } from '../common/config';
+import { CONNECTION_DEFAULTS, WORKFLOW_TASK_TIMEOUT_DEFAULTS } from '../common/defaults';
+import { explainRun } from '../common/trace-text';
 import { payloadCodecs } from '../data-converter/keys-from-env';
 import type { BlobStore } from '../stores/blob-store';
-import { openBlobStore, storeConfigFromEnv } from '../stores/config';
+import { openBlobStore, storeConfigFrom } from '../stores/config';
 import { withPayloadEncryption } from '../stores/encrypted-store';
 import { externalStorage } from '../stores/temporal-storage-driver';
 import { tracingInterceptors } from './tracing';
@@ -72,7 +73,7 @@ export interface StartRunOptions {
   workflowTaskTimeoutMs?: number;
 }
 
-export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = 5_000;
+export const DEFAULT_WORKFLOW_TASK_TIMEOUT_MS = WORKFLOW_TASK_TIMEOUT_DEFAULTS.defaultMs;
 
 export interface RunSummary {
   workflowId: string;
@@ -88,21 +89,32 @@ export interface RunSummary {
 export class AgentClient {
   constructor(
     readonly client: Client,
-    readonly settings: ConnectionSettings = connectionSettings(),
+    readonly settings: ConnectionSettings = configFromEnv().connection,
   ) {}
 
-  /** Connects with settings from the environment, overridden by `overrides`. */
-  static async connect(overrides: Partial<ConnectionSettings> = {}, opts: { store?: BlobStore } = {}): Promise<AgentClient> {
-    const settings = { ...connectionSettings(), ...overrides };
+  /**
+   * Connects with the configuration's settings (default: the environment's, read once, here), overridden by
+   * `overrides`.
+   *
+   * @example
+   * const agents = await AgentClient.connect({ taskQueue: 'agents' }, { config: configFromEnv() });
+   */
+  static async connect(
+    overrides: Partial<ConnectionSettings> = {},
+    opts: { store?: BlobStore; config?: DurableAgentConfig } = {},
+  ): Promise<AgentClient> {
+    const config = opts.config ?? configFromEnv();
+    const settings = { ...config.connection, ...overrides };
+    const keys = encryptionEnv(config.encryption);
     // The workers' store: a long run's result (its trace) or a big prompt may be there rather than in history.
-    const store = opts.store ?? withPayloadEncryption(await openBlobStore(storeConfigFromEnv()));
-    const connection = await Connection.connect({ address: settings.address, connectTimeout: '5 seconds' });
+    const store = opts.store ?? withPayloadEncryption(await openBlobStore(storeConfigFrom(config.store)), keys);
+    const connection = await Connection.connect({ address: settings.address, connectTimeout: CONNECTION_DEFAULTS.connectTimeoutMs });
     // Payloads are encrypted when DURABLE_AGENT_PAYLOAD_KEY is set (data-converter/): the server stores ciphertext.
     // OpenTelemetry (client/tracing.ts): a StartWorkflow span, parent of the run's spans, when this process traces.
     const client = new Client({
       connection,
       namespace: settings.namespace,
-      dataConverter: { payloadCodecs: payloadCodecs(), externalStorage: externalStorage(store) },
+      dataConverter: { payloadCodecs: payloadCodecs(keys), externalStorage: externalStorage(store, { thresholdBytes: config.payloads.offloadBytes }) },
       interceptors: tracingInterceptors(),
     });
     return new AgentClient(client, settings);
@@ -123,9 +135,10 @@ export class AgentClient {
     if (problem) throw new InvalidRunOptionsError(`cannot start a run: ${problem}`);
     const taskTimeout = opts.workflowTaskTimeoutMs;
     // Temporal accepts up to 120 s; under a second, a replay on a busy worker could time out again and again.
-    if (taskTimeout !== undefined && !(Number.isInteger(taskTimeout) && taskTimeout >= 1_000 && taskTimeout <= 120_000)) {
+    const { minMs, maxMs } = WORKFLOW_TASK_TIMEOUT_DEFAULTS;
+    if (taskTimeout !== undefined && !(Number.isInteger(taskTimeout) && taskTimeout >= minMs && taskTimeout <= maxMs)) {
       throw new InvalidRunOptionsError(
-        `cannot start a run: workflowTaskTimeoutMs: expected an integer from 1000 to 120000 (ms), got ${String(taskTimeout)}`,
+        `cannot start a run: workflowTaskTimeoutMs: expected an integer from ${minMs} to ${maxMs} (ms), got ${String(taskTimeout)}`,
       );
     }
     const input: AgentRunInput = { agent, prompt, correlationId, scenario: opts.scenario, options: opts.options };

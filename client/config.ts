@@ -1,22 +1,20 @@
 /**
- * Where to find Temporal, from the environment, with the dev server's defaults. Shared by the client, the worker
- * and the CLI so they always agree on the namespace and task queue.
+ * Where to find Temporal. The settings are part of the configuration (common/config.ts), read from the environment
+ * once at a process edge; this keeps the client's names for them and builds links to the Temporal Web UI.
  */
-export interface ConnectionSettings {
-  address: string;
-  namespace: string;
-  taskQueue: string;
-  /** Base URL of the Temporal Web UI, for links to runs. */
-  uiUrl: string;
-}
+import { connectionFromEnv, type ConnectionSettings } from '../common/config';
 
-export function connectionSettings(env: NodeJS.ProcessEnv = process.env): ConnectionSettings {
-  return {
-    address: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
-    namespace: env.TEMPORAL_NAMESPACE || 'default',
-    taskQueue: env.DURABLE_AGENT_TASK_QUEUE || 'durable-agent',
-    uiUrl: env.TEMPORAL_UI_URL || 'http://127.0.0.1:8233',
-  };
+export type { ConnectionSettings };
+
+/**
+ * The connection settings in `env` (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DURABLE_AGENT_TASK_QUEUE,
+ * TEMPORAL_UI_URL), with the dev server's defaults. Throws a one-line `ConfigError` for a bad value.
+ *
+ * @example
+ * connectionSettings({ TEMPORAL_ADDRESS: 'temporal:7233' }).namespace; // 'default'
+ */
+export function connectionSettings(env: Readonly<Record<string, string | undefined>> = process.env): ConnectionSettings {
+  return connectionFromEnv(env);
 }
 
 /** The run's history page in the Temporal Web UI (the UI needs the run id in the path; without it, it answers 400). */

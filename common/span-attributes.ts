@@ -5,6 +5,7 @@
  * Plain functions over JSON inputs: the workflow interceptors (inside the sandbox), the worker's activity
  * interceptor and the client's interceptor all use them.
  */
+import { isRecord } from './values';
 
 /** Attribute names, namespaced as OpenTelemetry recommends for a project's own attributes. */
 export const SPAN_ATTR = {
@@ -51,8 +52,4 @@ export function activitySpanAttributes(activityType: string, args: readonly unkn
     if (typeof step === 'number') out[SPAN_ATTR.step] = step;
   }
   return out;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

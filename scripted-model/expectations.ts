@@ -10,13 +10,8 @@ import {
   toolNames,
   type MessagesRequest,
 } from './request';
+import { clip } from '../common/text';
 import type { TurnExpect } from './scenario';
-
-/** Keeps failure messages one readable line even when the message is a page of tool output. */
-function excerpt(text: string, max = 200): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
-}
 
 /** Every failed check, described; empty when the request meets them all. */
 export function checkExpectations(expect: TurnExpect | undefined, request: MessagesRequest): string[] {
@@ -27,7 +22,8 @@ export function checkExpectations(expect: TurnExpect | undefined, request: Messa
 
   for (const needle of expect.lastUserContains ?? []) {
     if (!userText.includes(needle)) {
-      failures.push(`last user message lacks ${JSON.stringify(needle)} (it reads ${JSON.stringify(excerpt(userText))})`);
+      // Clipped: one readable line even when the message is a page of tool output.
+      failures.push(`last user message lacks ${JSON.stringify(needle)} (it reads ${JSON.stringify(clip(userText, 201))})`);
     }
   }
   for (const needle of expect.lastUserNotContains ?? []) {

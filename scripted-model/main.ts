@@ -5,11 +5,13 @@
  * Prints one line, `scripted model listening on URL`, once it accepts requests (scripts wait for it).
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { parsePort, portWords } from '../common/port';
+import { SCRIPTED_MODEL_DEFAULTS } from '../common/defaults';
 import { startScriptedModelServer } from './server';
 
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('not a port number');
+function portArgument(value: string): number {
+  const port = parsePort(value);
+  if (port === undefined) throw new InvalidArgumentError(`must be ${portWords()}`);
   return port;
 }
 
@@ -22,8 +24,8 @@ async function main(): Promise<void> {
   const program = new Command()
     .name('scripted-model')
     .description('An Anthropic Messages API stand-in that plays scenario files (see docs/scenarios.md).')
-    .option('--host <host>', 'address to listen on', '127.0.0.1')
-    .option('--port <port>', 'port to listen on (0 picks a free one)', parsePort, 8787)
+    .option('--host <host>', 'address to listen on', SCRIPTED_MODEL_DEFAULTS.host)
+    .option('--port <port>', 'port to listen on (0 picks a free one)', portArgument, SCRIPTED_MODEL_DEFAULTS.port)
     .option('--scenarios <dir>', 'directory of <name>.json scenario files (repeatable)', collect, [] as string[])
     .option('--default-scenario <name>', 'scenario played when a request names none')
     .parse(process.argv);

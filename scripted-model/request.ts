@@ -3,6 +3,7 @@
  * the scripted model keys on (turn number, run key, expectations).
  */
 import { sha256Hex } from './wire';
+import { isRecord } from '../common/values';
 
 export interface RequestMessage {
   role: string;
@@ -16,10 +17,6 @@ export interface MessagesRequest {
   messages: RequestMessage[];
   tools?: unknown[];
   stream?: unknown;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

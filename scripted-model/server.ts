@@ -12,14 +12,14 @@ import { countAssistantMessages, fallbackRunKey, parseMessagesRequest } from './
 import { loadScenario, type Fault, type LoadedScenario, type ScriptedError } from './scenario';
 import { buildMessage, errorBody, errorTypeFor, newRequestId } from './wire';
 import { readBody } from '../http/read-body';
+import { SCRIPTED_MODEL_DEFAULTS } from '../common/defaults';
+import { RUN_HEADER, SCENARIO_HEADER } from '../common/scripted-model-headers';
 
-/** Selects the scenario (a name looked up in the scenario dirs, or a path). */
-export const SCENARIO_HEADER = 'x-durable-agent-scenario';
-/** Identifies the run, so scripted errors are counted per run (the workflow id, in practice). */
-export const RUN_HEADER = 'x-durable-agent-run';
+// The headers are defined with the model activity that sends them; exported here too, for tests and tools.
+export { RUN_HEADER, SCENARIO_HEADER };
 
 /** Bodies past this are refused like the real API's 413, rather than buffered without bound. */
-const MAX_BODY_BYTES = 32 * 1024 * 1024;
+const MAX_BODY_BYTES = SCRIPTED_MODEL_DEFAULTS.maxBodyBytes;
 
 export interface ScriptedModelServerOptions {
   /** Default 127.0.0.1: the server is for loopback use only. */
@@ -105,7 +105,7 @@ function connectableUrl(address: AddressInfo): string {
 
 export async function startScriptedModelServer(opts: ScriptedModelServerOptions): Promise<ScriptedModelServer> {
   const requests: RecordedRequest[] = [];
-  const maxRecorded = opts.maxRecordedRequests ?? 1000;
+  const maxRecorded = opts.maxRecordedRequests ?? SCRIPTED_MODEL_DEFAULTS.maxRecordedRequests;
   /** Attempts served per (run, scenario, turn): what makes "error for the first N attempts" work. */
   const attempts = new Map<string, number>();
   /** Pending scripted delays, woken on close so close() never waits on a sleeping answer. */

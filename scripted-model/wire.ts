@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Turn } from './scenario';
+import { isRecord } from '../common/values';
 
 /** The real API's status → error type table; the SDK picks its error class by status, callers read the type. */
 const ERROR_TYPES: Record<number, string> = {
@@ -48,10 +49,6 @@ export function sha256Hex(text: string): string {
 /** Same run, same turn, same index → same id, so a retried or resumed step sees identical tool_use ids. */
 export function toolUseId(turn: number, index: number, runKey: string): string {
   return `toolu_${turn}_${index}_${sha256Hex(runKey).slice(0, 8)}`;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

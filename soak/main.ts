@@ -10,9 +10,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { AgentClient } from '../client/agent-client';
+import { configFromEnv, encryptionEnv } from '../common/config';
 import { startScriptedModelServer } from '../scripted-model/server';
 import { withPayloadEncryption } from '../stores/encrypted-store';
 import { LocalBlobStore } from '../stores/local-store';
@@ -31,7 +33,6 @@ interface SoakOptions {
   summary?: string;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stderr.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 /** Retries `fn` through a server restart or a worker outage, until `deadline`. */
@@ -51,6 +52,8 @@ async function soak(opts: SoakOptions): Promise<number> {
   const rate = Number(opts.rate);
   if (!(minutes > 0)) throw new Error(`--minutes must be a positive number, got "${opts.minutes}"`);
   if (!(rate > 0 && rate <= 20)) throw new Error(`--rate must be runs per second in (0, 20], got "${opts.rate}"`);
+  // The soak's own edge: its client reads the configuration once, here; the workers it starts read theirs.
+  const config = configFromEnv();
   const seed = opts.seed === undefined ? Date.now() % 1_000_000 : Number(opts.seed);
   const random = seededRandom(seed);
   log(`seed ${seed}: ${minutes} min, ${rate} runs/s`);
@@ -66,8 +69,8 @@ async function soak(opts: SoakOptions): Promise<number> {
   const taskQueue = `soak-${seed}`;
   const dataDir = join(scratch, 'data');
   // The workers' store (DURABLE_AGENT_DATA_DIR below): the client reads what they offload.
-  const store = withPayloadEncryption(await LocalBlobStore.open(join(dataDir, 'blobs')));
-  const client = await AgentClient.connect({ address: server.address, taskQueue }, { store });
+  const store = withPayloadEncryption(await LocalBlobStore.open(join(dataDir, 'blobs')), encryptionEnv(config.encryption));
+  const client = await AgentClient.connect({ address: server.address, taskQueue }, { store, config });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     TEMPORAL_ADDRESS: server.address,

@@ -6,6 +6,7 @@
  * is retried (a retried activity, two workers racing on the same step) writes the same bytes under the same key
  * and changes nothing; nothing is ever overwritten with different content; a reader can check what it got.
  */
+import { clip } from '../common/text';
 import { createHash } from 'node:crypto';
 
 /**
@@ -83,5 +84,5 @@ export function verifyBlob(key: string, data: Uint8Array, store: string): Uint8A
 
 function describeBadKey(key: unknown): string {
   if (typeof key !== 'string') return `(${typeof key})`;
-  return JSON.stringify(key.length > 80 ? `${key.slice(0, 80)}…` : key);
+  return JSON.stringify(clip(key, 81, { flatten: false }));
 }

@@ -12,9 +12,9 @@ import type { BlobStore } from './blob-store';
 import { LocalBlobStore } from './local-store';
 import { PostgresBlobStore } from './postgres-store';
 import { maskUrlPassword } from './url';
+import { ConfigError, DATA_DIR_ENV, STORE_ENV, storeSetting, type StoreSetting } from '../common/config';
 
-export const STORE_ENV = 'DURABLE_AGENT_STORE';
-export const DATA_DIR_ENV = 'DURABLE_AGENT_DATA_DIR';
+export { DATA_DIR_ENV, STORE_ENV };
 
 export type StoreConfig = { kind: 'local'; dir: string } | { kind: 'postgres'; connectionString: string };
 
@@ -24,38 +24,33 @@ export class StoreConfigError extends Error {
 }
 
 /**
+ * The store a checked setting (`configFromEnv().store`, common/config.ts) names, its directory resolved: unset, the
+ * data directory's `blobs` (DURABLE_AGENT_DATA_DIR, default `<project root>/.durable-agent`).
+ *
+ * @example
+ * const store = await openBlobStore(storeConfigFrom(configFromEnv().store));
+ */
+export function storeConfigFrom(setting: StoreSetting): StoreConfig {
+  if (setting.kind === 'postgres') return { kind: 'postgres', connectionString: setting.connectionString };
+  if (setting.kind === 'local') return { kind: 'local', dir: path.resolve(setting.dir) };
+  const dataDir = setting.dataDir ? path.resolve(setting.dataDir) : path.join(projectRoot(), '.durable-agent');
+  return { kind: 'local', dir: path.join(dataDir, 'blobs') };
+}
+
+/**
  * The store configuration in `env`.
  *
  * @example
  * storeConfigFromEnv({ DURABLE_AGENT_STORE: 'local:/srv/blobs' }); // { kind: 'local', dir: '/srv/blobs' }
  * storeConfigFromEnv({ DURABLE_AGENT_STORE: 'postgres://agent@db/agent' }); // { kind: 'postgres', ... }
  */
-export function storeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): StoreConfig {
-  const value = env[STORE_ENV]?.trim();
-  if (!value) {
-    const dataDir = env[DATA_DIR_ENV] ? path.resolve(env[DATA_DIR_ENV]) : path.join(projectRoot(), '.durable-agent');
-    return { kind: 'local', dir: path.join(dataDir, 'blobs') };
+export function storeConfigFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): StoreConfig {
+  try {
+    return storeConfigFrom(storeSetting(env));
+  } catch (err) {
+    if (err instanceof ConfigError) throw new StoreConfigError(err.message);
+    throw err;
   }
-  if (value.startsWith('local:')) {
-    const dir = value.slice('local:'.length);
-    if (!dir) throw new StoreConfigError(`${STORE_ENV}=local: needs a directory, e.g. local:/var/lib/durable-agent/blobs`);
-    return { kind: 'local', dir: path.resolve(dir) };
-  }
-  if (/^postgres(ql)?:\/\//i.test(value)) {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      throw new StoreConfigError(`${STORE_ENV} is not a valid PostgreSQL URL: ${maskUrlPassword(value)}`);
-    }
-    if (!url.hostname && !url.searchParams.get('host')) {
-      throw new StoreConfigError(`${STORE_ENV} names no host: ${maskUrlPassword(value)} (postgres://user:password@host:5432/database)`);
-    }
-    return { kind: 'postgres', connectionString: value };
-  }
-  throw new StoreConfigError(
-    `${STORE_ENV} must be local:<dir> or a postgres:// or postgresql:// URL, got ${JSON.stringify(maskUrlPassword(value))}`,
-  );
 }
 
 /** The configuration as one line for logs: the directory, or the URL with its password masked. */

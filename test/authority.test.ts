@@ -1,7 +1,6 @@
 /**
  * Authority drawn in code: scope, the policy table per mode and effect, stated confidence, approvers.
  */
-import { decide, POLICY_TABLE } from '../common/policy';
 import { ResolutionRejectedError } from '../client/agent-client';
 import { executions, resetExecutions, testAgent } from './fixtures/test-agent';
 import { eventsOf, scheduledActivities, uniqueId, waitForEscalation } from './helpers/runs';
@@ -9,21 +8,6 @@ import { useTestEnv } from './helpers/test-env';
 
 const env = useTestEnv('authority');
 beforeEach(() => resetExecutions());
-
-describe('the policy table', () => {
-  test('read always runs; write runs in act and is recommended in advise; irreversible never runs unapproved', () => {
-    expect(POLICY_TABLE).toEqual({
-      act: { read: 'run', write: 'run', irreversible: 'approve' },
-      advise: { read: 'run', write: 'recommend', irreversible: 'recommend' },
-    });
-  });
-  test('a rule can tighten a decision but never loosen one', () => {
-    expect(decide('act', 'write', 'over the limit')).toBe('approve');
-    expect(decide('act', 'read', 'sensitive')).toBe('approve');
-    expect(decide('act', 'irreversible', undefined)).toBe('approve');
-    expect(decide('advise', 'write', 'over the limit')).toBe('recommend');
-  });
-});
 
 test('a tool outside the run\'s scope is refused every time, however the model insists, and never executed', async () => {
   await env().withWorker([testAgent], async () => {

@@ -5,11 +5,12 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { createActivities } from '../activities';
 import type { AgentDefinition } from '../agents/define';
 import { AgentRegistry } from '../agents/registry';
-import { connectionSettings } from '../client/config';
+import { configFromEnv, encryptionEnv, type DurableAgentConfig } from '../common/config';
+import { WORKER_DEFAULTS } from '../common/defaults';
 import { createModelClient, type ModelClientOptions } from './model-client';
 import { payloadCodecs } from '../data-converter/keys-from-env';
 import type { BlobStore } from '../stores/blob-store';
-import { openBlobStore, storeConfigFromEnv } from '../stores/config';
+import { openBlobStore, storeConfigFrom } from '../stores/config';
 import { withPayloadEncryption } from '../stores/encrypted-store';
 import { externalStorage } from '../stores/temporal-storage-driver';
 import type { WorkerTracing } from './tracing';
@@ -17,7 +18,12 @@ import { DROP_WORKFLOW_SPANS, WORKFLOWS_PATH, workflowModules } from './workflow
 
 export interface AgentWorkerOptions {
   agents: AgentDefinition[];
-  /** Defaults from the environment (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DURABLE_AGENT_TASK_QUEUE). */
+  /**
+   * The configuration (common/config.ts): connection, model, store, encryption, payload sizes. Default: read from
+   * the environment once, here (`configFromEnv()`). The options below override it.
+   */
+  config?: DurableAgentConfig;
+  /** Default: the configuration's (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DURABLE_AGENT_TASK_QUEUE). */
   address?: string;
   namespace?: string;
   taskQueue?: string;
@@ -60,19 +66,12 @@ export interface AgentWorkerOptions {
   /** OpenTelemetry spans for runs, model steps and tool calls: `startTracing().worker` (workers/tracing.ts). */
   tracing?: WorkerTracing;
   /**
-   * Where conversation segments, large tool outputs and offloaded payloads live. Default: the store configured by
-   * DURABLE_AGENT_STORE (a local directory unless it names PostgreSQL); every worker and client of a namespace
+   * Where conversation segments, large tool outputs and offloaded payloads live. Default: the configuration's store
+   * (DURABLE_AGENT_STORE (a local directory unless it names PostgreSQL); every worker and client of a namespace
    * must reach the same one.
    */
   store?: BlobStore;
 }
-
-/** Defaults chosen from the measurements in bench/RESULTS.md and test/crash-resume.test.ts (docs/tuning.md). */
-export const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
-export const DEFAULT_STICKY_QUEUE_TIMEOUT_MS = 3_000;
-export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
-export const DEFAULT_MAX_HEARTBEAT_THROTTLE_MS = 2_000;
-export const DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS = 10;
 
 /**
  * Creates a worker for the given agents. Run it with `worker.run()` (until shutdown) or `worker.runUntil(promise)`.
@@ -82,17 +81,26 @@ export const DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS = 10;
  * await worker.run();
  */
 export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worker> {
-  const settings = connectionSettings();
+  const config = opts.config ?? configFromEnv();
+  const settings = config.connection;
   const registry = new AgentRegistry(opts.agents);
-  const model = createModelClient(opts.model);
-  const store = opts.store ?? withPayloadEncryption(await openBlobStore(storeConfigFromEnv()));
+  const model = createModelClient(opts.model, config.model);
+  const keys = encryptionEnv(config.encryption);
+  const store = opts.store ?? withPayloadEncryption(await openBlobStore(storeConfigFrom(config.store)), keys);
   const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.address ?? settings.address }));
   return Worker.create({
     connection,
     namespace: opts.namespace ?? settings.namespace,
     taskQueue: opts.taskQueue ?? settings.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({ registry, anthropic: model.anthropic, scripted: model.scripted, store }),
+    activities: createActivities({
+      registry,
+      anthropic: model.anthropic,
+      scripted: model.scripted,
+      store,
+      payloads: config.payloads,
+      modelOverride: config.model.modelOverride,
+    }),
     interceptors: {
       // A prebuilt bundle already has them, or not (workers/workflow-bundle.ts); naming them again only draws a
       // warning. A worker that bundles for itself includes them only if it traces: they slow replay and cost memory.
@@ -103,11 +111,12 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     sinks: opts.tracing?.sinks ?? DROP_WORKFLOW_SPANS,
     // Same codecs as the client: payloads are encrypted before they leave the process. Payloads over the offload
     // threshold (a long run's carried trace, a big prompt) go to the store, and history keeps a reference.
-    dataConverter: { payloadCodecs: payloadCodecs(), externalStorage: externalStorage(store) },
-    shutdownGraceTime: opts.shutdownGraceTimeMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
-    stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs ?? DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
-    maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
-    maxHeartbeatThrottleInterval: opts.maxHeartbeatThrottleIntervalMs ?? DEFAULT_MAX_HEARTBEAT_THROTTLE_MS,
-    maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? DEFAULT_MAX_CONCURRENT_WORKFLOW_TASKS,
+    dataConverter: { payloadCodecs: payloadCodecs(keys), externalStorage: externalStorage(store, { thresholdBytes: config.payloads.offloadBytes }) },
+    // Defaults: common/defaults.ts, chosen from the measurements in docs/tuning.md.
+    shutdownGraceTime: opts.shutdownGraceTimeMs ?? WORKER_DEFAULTS.shutdownGraceTimeMs,
+    stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs ?? WORKER_DEFAULTS.stickyQueueScheduleToStartTimeoutMs,
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? WORKER_DEFAULTS.maxCachedWorkflows,
+    maxHeartbeatThrottleInterval: opts.maxHeartbeatThrottleIntervalMs ?? WORKER_DEFAULTS.maxHeartbeatThrottleIntervalMs,
+    maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions,
   });
 }

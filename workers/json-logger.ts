@@ -8,27 +8,36 @@
  */
 import pino, { type DestinationStream } from 'pino';
 import type { LogLevel, LogMetadata, Logger } from '@temporalio/common';
+import { configFromEnv } from '../common/config';
+import { scrubDeep, scrubString } from '../common/redact';
 
-const API_KEY = /sk-ant-[A-Za-z0-9_-]{8,}/g;
 const LEVELS: Record<LogLevel, pino.Level> = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' };
 
 export interface JsonLoggerOptions {
   level?: LogLevel;
-  /** Extra pino redaction paths (DURABLE_AGENT_LOG_REDACT adds to these). */
+  /** Pino redaction paths: the worker passes DURABLE_AGENT_LOG_REDACT's (`configFromEnv().worker.logRedact`). */
   redact?: string[];
   /** Where lines go; stdout by default. */
   destination?: DestinationStream;
 }
 
-export function createJsonLogger(opts: JsonLoggerOptions = {}, env: NodeJS.ProcessEnv = process.env): Logger {
-  const paths = [...(opts.redact ?? []), ...(env.DURABLE_AGENT_LOG_REDACT ?? '').split(',').map((p) => p.trim()).filter(Boolean)];
+/**
+ * A Temporal `Logger` writing JSON lines. `env` is read for DURABLE_AGENT_LOG_REDACT only when given explicitly
+ * (tests); a worker passes `redact` from its configuration (common/config.ts).
+ *
+ * @example
+ * Runtime.install({ logger: createJsonLogger({ level: 'INFO', redact: configFromEnv().worker.logRedact }) });
+ */
+export function createJsonLogger(opts: JsonLoggerOptions = {}, env?: Readonly<Record<string, string | undefined>>): Logger {
+  const fromEnv = env ? configFromEnv(env).worker.logRedact : [];
+  const paths = [...(opts.redact ?? []), ...fromEnv];
   const base = pino(
     {
       level: LEVELS[opts.level ?? 'INFO'],
       base: { service: 'durable-agent-worker' },
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }), log: (object) => scrub(object) as Record<string, unknown> },
+      formatters: { level: (label) => ({ level: label }), log: (object) => scrubDeep(object) as Record<string, unknown> },
       hooks: {
         // The message is not part of the object formatters see: scrub it here.
         logMethod(args, method) {
@@ -47,17 +56,4 @@ export function createJsonLogger(opts: JsonLoggerOptions = {}, env: NodeJS.Proce
     warn: (m, meta) => write('WARN', m, meta),
     error: (m, meta) => write('ERROR', m, meta),
   };
-}
-
-function scrubString(text: string): string {
-  return text.replace(API_KEY, '[redacted api key]');
-}
-
-function scrub(value: unknown): unknown {
-  if (typeof value === 'string') return scrubString(value);
-  if (Array.isArray(value)) return value.map(scrub);
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v)]));
-  }
-  return value;
 }

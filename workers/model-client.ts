@@ -1,14 +1,22 @@
 /**
- * The Anthropic client a worker uses. With ANTHROPIC_API_KEY set, the real API; otherwise the scripted model
- * server on loopback, spoken to with the same SDK and the same wire format.
+ * The Anthropic client a worker uses, and the one decision of which model that is: a scripted model server named by
+ * URL (DURABLE_AGENT_MODEL_URL, or `baseURL` here), else the real API when there is a key (ANTHROPIC_API_KEY, at
+ * ANTHROPIC_BASE_URL if set), else none (the CLI's worker then starts a scripted server of its own). Scripted or
+ * real, it is the same SDK and the same wire format.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { configFromEnv, type ModelSettings } from '../common/config';
 
 export interface ModelClientOptions {
-  /** Overrides the environment: a scripted model server's URL. */
+  /** A scripted model server's URL: overrides the configuration's. */
   baseURL?: string;
   apiKey?: string;
 }
+
+export type ModelChoice =
+  | { kind: 'scripted'; baseURL: string; source: 'DURABLE_AGENT_MODEL_URL' | 'options' }
+  | { kind: 'anthropic'; apiKey: string; baseURL?: string }
+  | { kind: 'none' };
 
 export interface ModelClient {
   anthropic: Anthropic;
@@ -17,20 +25,48 @@ export interface ModelClient {
   baseURL: string;
 }
 
-export function createModelClient(opts: ModelClientOptions = {}, env: NodeJS.ProcessEnv = process.env): ModelClient {
-  const apiKey = opts.apiKey ?? env.ANTHROPIC_API_KEY;
-  const baseURL = opts.baseURL ?? env.DURABLE_AGENT_MODEL_URL ?? (apiKey ? env.ANTHROPIC_BASE_URL : undefined);
-  const scripted = !apiKey || (opts.baseURL ?? env.DURABLE_AGENT_MODEL_URL) !== undefined;
-  if (scripted && !baseURL) {
-    throw new Error('no model configured: set ANTHROPIC_API_KEY, or DURABLE_AGENT_MODEL_URL to a scripted model server');
+/**
+ * Which model the settings name.
+ *
+ * @example
+ * chooseModel({ apiKey: 'sk-ant-...' }); // { kind: 'anthropic', apiKey: 'sk-ant-...' }
+ * chooseModel({ apiKey: 'sk-ant-...', scriptedUrl: 'http://127.0.0.1:8787' }).kind; // 'scripted'
+ */
+export function chooseModel(settings: ModelSettings, opts: ModelClientOptions = {}): ModelChoice {
+  if (opts.baseURL) return { kind: 'scripted', baseURL: opts.baseURL, source: 'options' };
+  if (settings.scriptedUrl) return { kind: 'scripted', baseURL: settings.scriptedUrl, source: 'DURABLE_AGENT_MODEL_URL' };
+  const apiKey = opts.apiKey ?? settings.apiKey;
+  if (apiKey) return { kind: 'anthropic', apiKey, ...(settings.anthropicBaseUrl ? { baseURL: settings.anthropicBaseUrl } : {}) };
+  return { kind: 'none' };
+}
+
+/** One line for the person starting the worker; never includes the key. */
+export function describeModelChoice(choice: ModelChoice): string {
+  switch (choice.kind) {
+    case 'scripted':
+      return `scripted model server at ${choice.baseURL}${choice.source === 'options' ? '' : ` (${choice.source})`}`;
+    case 'anthropic':
+      return `Anthropic Messages API${choice.baseURL ? ` at ${choice.baseURL}` : ''} (ANTHROPIC_API_KEY is set)`;
+    case 'none':
+      return 'no model configured: set ANTHROPIC_API_KEY, or DURABLE_AGENT_MODEL_URL to a scripted model server';
   }
+}
+
+/**
+ * The SDK client for the chosen model. `settings` default to the environment's, read once, here.
+ *
+ * @example
+ * const { anthropic, scripted } = createModelClient({ baseURL: server.url });
+ */
+export function createModelClient(opts: ModelClientOptions = {}, settings: ModelSettings = configFromEnv().model): ModelClient {
+  const choice = chooseModel(settings, opts);
+  if (choice.kind === 'none') throw new Error(describeModelChoice(choice));
   const anthropic = new Anthropic({
-    apiKey: apiKey ?? 'scripted-model-needs-no-key',
-    baseURL: baseURL ?? undefined,
-    // Temporal owns retries; a second retry layer here would multiply attempts and hide them from history.
+    apiKey: choice.kind === 'anthropic' ? choice.apiKey : 'scripted-model-needs-no-key',
+    baseURL: choice.baseURL ?? undefined,
+    // Temporal owns retries; a second retry layer here would multiply attempts and hide them from history. No
+    // client-wide timeout: every request passes its own, a little under the activity's start-to-close.
     maxRetries: 0,
-    // Below the model activity's start-to-close timeout, so the SDK gives up before Temporal does.
-    timeout: 110_000,
   });
-  return { anthropic, scripted, baseURL: anthropic.baseURL };
+  return { anthropic, scripted: choice.kind === 'scripted', baseURL: anthropic.baseURL };
 }

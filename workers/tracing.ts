@@ -37,9 +37,11 @@ import type {
   Next,
 } from '@temporalio/worker';
 import { activitySpanAttributes, runSpanAttributes } from '../common/span-attributes';
-import { traceDestination, type TraceDestination } from './trace-destination';
+import { configFromEnv } from '../common/config';
+import { containsApiKey, scrubString } from '../common/redact';
+import { type TraceDestination } from '../common/trace-destination';
 
-export { describeTraceDestination, traceDestination, TRACES_ENV, type TraceDestination } from './trace-destination';
+export { describeTraceDestination, traceDestination, TRACES_ENV, type TraceDestination } from '../common/trace-destination';
 export const SERVICE_NAME = 'durable-agent-worker';
 
 /** What a worker needs to trace: given to `createAgentWorker({ tracing })`. */
@@ -62,7 +64,7 @@ export interface Tracing {
 }
 
 export interface TracingOptions {
-  /** Defaults to {@link traceDestination}() (the environment). Must not be `off`. */
+  /** Defaults to the environment's (`configFromEnv().traces`, common/config.ts). Must not be `off`. */
   destination?: TraceDestination;
   /** Export to this instead (tests pass an InMemorySpanExporter); spans are handed over as they end. */
   exporter?: SpanExporter;
@@ -83,7 +85,7 @@ export interface TracingOptions {
  * await tracing.shutdown();
  */
 export function startTracing(opts: TracingOptions = {}): Tracing {
-  const destination = opts.destination ?? traceDestination();
+  const destination = opts.destination ?? configFromEnv().traces;
   const resource = new Resource({
     ...Resource.default().attributes,
     'service.name': opts.serviceName ?? SERVICE_NAME,
@@ -226,8 +228,6 @@ function hrTimeToMs([seconds, nanos]: [number, number]): number {
   return seconds * 1000 + Math.round(nanos / 1000) / 1000;
 }
 
-const API_KEY = /sk-ant-[A-Za-z0-9_-]{8,}/g;
-
 /**
  * An API key must never reach a trace: failure messages and exception events are recorded on spans, so every
  * string in a span is scrubbed the way the JSON logger scrubs log lines, whichever exporter follows.
@@ -253,7 +253,7 @@ class ScrubbingSpanProcessor implements SpanProcessor {
 }
 
 function scrubSpan(span: ReadableSpan): ReadableSpan {
-  const leaks = (s: unknown) => typeof s === 'string' && new RegExp(API_KEY.source).test(s);
+  const leaks = containsApiKey;
   const attrsLeak = (a: Attributes | undefined) => Object.values(a ?? {}).some((v) => leaks(v) || (Array.isArray(v) && v.some(leaks)));
   if (!leaks(span.status.message) && !attrsLeak(span.attributes) && !span.events.some((e) => leaks(e.name) || attrsLeak(e.attributes))) {
     return span;
@@ -278,10 +278,6 @@ function scrubSpan(span: ReadableSpan): ReadableSpan {
     droppedLinksCount: span.droppedLinksCount,
   };
   return scrubbed;
-}
-
-function scrubString(text: string): string {
-  return text.replace(API_KEY, '[redacted api key]');
 }
 
 function scrubAttributes(attributes: Attributes): Attributes {

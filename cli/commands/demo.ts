@@ -1,6 +1,6 @@
 /** `durable-agent demo`: see cli/demo.ts. */
 import { Command } from 'commander';
-import { settingsFrom } from '../connect';
+import { cliConfig, settingsFrom } from '../connect';
 import { CliError } from '../errors';
 import { portOption } from '../numbers';
 
@@ -29,6 +29,7 @@ export function demoCommand(): Command {
         json: opts.json ?? false,
         ephemeral: opts.ephemeral ?? false,
         settings: settingsFrom(command),
+        config: cliConfig(),
         inboxAs: opts.inbox?.trim(),
         inboxPort,
       });

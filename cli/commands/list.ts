@@ -5,7 +5,8 @@ import type { Escalation } from '../../common/escalation';
 import { RUN_STATUSES, type RunStatus } from '../../common/run';
 import { settingsFrom, withClient } from '../connect';
 import { CliError } from '../errors';
-import { brief, duration, print, printJson, table, truncate } from '../output';
+import { brief, clip } from '../../common/text';
+import { duration, print, printJson, table } from '../output';
 
 interface ListOptions {
   status?: RunStatus;
@@ -86,13 +87,13 @@ export function listCommand(): Command {
             withEscalations.map(({ run, pending }) => {
               if (!pending || !isEscalation(pending)) {
                 const why = pending && 'error' in pending ? pending.error : 'no longer pending';
-                return [run.workflowId, run.agent, '-', '-', '-', `(${truncate(why, 60)})`];
+                return [run.workflowId, run.agent, '-', '-', '-', `(${clip(why, 60)})`];
               }
               const call = pending.proposedCall
                 ? `${pending.proposedCall.tool} ${brief(pending.proposedCall.args, 60)}`
                 : '-';
               const waiting = duration(now.getTime() - Date.parse(pending.raisedAt));
-              return [run.workflowId, run.agent, waiting, pending.kind, call, truncate(pending.reason, 80)];
+              return [run.workflowId, run.agent, waiting, pending.kind, call, clip(pending.reason, 80)];
             }),
           ),
         );

@@ -6,7 +6,7 @@ import { runUrl } from '../../client/config';
 import { AUTHORITY_MODES, type AuthorityMode } from '../../common/policy';
 import { runInputProblem, type RunOptions as RunOptionsInput } from '../../common/run';
 import { loadAgents, requireAgent } from '../agents';
-import { globalOptions, settingsFrom, withClient } from '../connect';
+import { cliConfig, globalOptions, settingsFrom, withClient } from '../connect';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
 import { escalationView, print, printJson, resolveHint } from '../output';
 import { waitForOutcome } from '../wait';
@@ -72,7 +72,7 @@ export function runCommand(): Command {
     )
     .action(async (agent: string, prompt: string, opts: RunOptions, command: Command) => {
       // Everything is checked before connecting: bad input starts nothing.
-      const definition = requireAgent(await loadAgents(globalOptions(command).agents), agent);
+      const definition = requireAgent(await loadAgents(globalOptions(command).agents ?? cliConfig().worker.agentsModule), agent);
       const options = authorityOptions(opts, definition.tools.map((t) => t.name));
       const scenario = opts.scenario === undefined ? undefined : scenarioPath(opts.scenario);
       if (opts.correlationId !== undefined && opts.correlationId.trim() === '') {

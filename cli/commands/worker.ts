@@ -9,18 +9,21 @@ import type { LogLevel, NativeConnection, WorkflowBundleOption } from '@temporal
 import { exampleScenarioDirs } from '../../examples';
 import { startScriptedModelServer } from '../../scripted-model/server';
 import { isServerReachable } from '../../temporal-config/dev-server';
-import type { ModelClientOptions } from '../../workers/model-client';
-import { describeTraceDestination, traceDestination, type TraceDestination } from '../../workers/trace-destination';
+import type { DurableAgentConfig } from '../../common/config';
+import { isHostPort } from '../../common/port';
+import { WORKER_DEFAULTS } from '../../common/defaults';
+import { describeTraceDestination, type TraceDestination } from '../../common/trace-destination';
+import { chooseModel, describeModelChoice, type ModelClientOptions } from '../../workers/model-client';
 import { loadAgents } from '../agents';
-import { globalOptions, REACH_TIMEOUT_MS, settingsFrom } from '../connect';
+import { cliConfig, globalOptions, REACH_TIMEOUT_MS, settingsFrom } from '../connect';
 import { unreachable } from '../errors';
 import { print } from '../output';
 
 /** A prebuilt workflow bundle (from `bundleWorkflowCode`): skips bundling at start, as production deployments do. */
 export const WORKFLOW_BUNDLE_ENV = 'DURABLE_AGENT_WORKFLOW_BUNDLE';
 
-export function workflowBundle(env: NodeJS.ProcessEnv = process.env): WorkflowBundleOption | undefined {
-  const codePath = env[WORKFLOW_BUNDLE_ENV];
+export function workflowBundle(config: DurableAgentConfig = cliConfig()): WorkflowBundleOption | undefined {
+  const codePath = config.worker.workflowBundle;
   return codePath ? { codePath } : undefined;
 }
 
@@ -31,19 +34,10 @@ export interface ChosenModel {
   close(): Promise<void>;
 }
 
-/** The real API with a key, a scripted server named by URL, or one started here. */
-export async function chooseModel(env: NodeJS.ProcessEnv = process.env): Promise<ChosenModel> {
-  const none = async () => undefined;
-  if (env.DURABLE_AGENT_MODEL_URL) {
-    return {
-      description: `scripted model server at ${env.DURABLE_AGENT_MODEL_URL} (DURABLE_AGENT_MODEL_URL)`,
-      close: none,
-    };
-  }
-  if (env.ANTHROPIC_API_KEY) {
-    const where = env.ANTHROPIC_BASE_URL ? ` at ${env.ANTHROPIC_BASE_URL}` : '';
-    return { description: `Anthropic Messages API${where} (ANTHROPIC_API_KEY is set)`, close: none };
-  }
+/** The configured model (workers/model-client.ts decides), or, when none is, a scripted server started here. */
+export async function modelForWorker(config: DurableAgentConfig): Promise<ChosenModel> {
+  const choice = chooseModel(config.model);
+  if (choice.kind !== 'none') return { description: describeModelChoice(choice), close: async () => undefined };
   const server = await startScriptedModelServer({ scenarioDirs: exampleScenarioDirs });
   return {
     options: { baseURL: server.url },
@@ -65,7 +59,11 @@ export function workerCommand(): Command {
         .choices(['json', 'text'])
         .default('json'),
     )
-    .option('--shutdown-grace <seconds>', 'on SIGTERM/Ctrl-C, how long in-flight model and tool calls may finish before they are cancelled', '20')
+    .option(
+      '--shutdown-grace <seconds>',
+      'on SIGTERM/Ctrl-C, how long in-flight model and tool calls may finish before they are cancelled',
+      String(WORKER_DEFAULTS.shutdownGraceTimeMs / 1000),
+    )
     .option('--metrics <host:port>', 'serve Prometheus metrics (the runtime\'s and durable_agent_* counters) at http://<host:port>/metrics (env DURABLE_AGENT_METRICS)')
     .option(
       '--no-traces',
@@ -73,15 +71,11 @@ export function workerCommand(): Command {
     )
     .action(async (opts: { logLevel: LogLevel; logFormat: 'json' | 'text'; metrics?: string; shutdownGrace: string; traces: boolean }, command: Command) => {
       const graceSeconds = numberOption('--shutdown-grace', opts.shutdownGrace, { min: 0, max: 3600, what: 'a number of seconds from 0 to 3600' });
-      const metrics = opts.metrics ?? process.env.DURABLE_AGENT_METRICS;
-      if (metrics !== undefined && !/^[\w.:[\]-]+:\d{1,5}$/.test(metrics)) throw new CliError(`--metrics must be host:port (got "${metrics}")`);
-      let traces: TraceDestination;
-      try {
-        traces = traceDestination(process.env, { traces: opts.traces });
-      } catch (err) {
-        throw new CliError((err as Error).message);
-      }
-      const loaded = await loadAgents(globalOptions(command).agents);
+      const config = cliConfig();
+      const metrics = opts.metrics ?? config.worker.metrics;
+      if (metrics !== undefined && !isHostPort(metrics)) throw new CliError(`--metrics must be host:port (got "${metrics}")`);
+      const traces: TraceDestination = opts.traces === false ? { kind: 'off', reason: '--no-traces' } : config.traces;
+      const loaded = await loadAgents(globalOptions(command).agents ?? config.worker.agentsModule);
       const settings = settingsFrom(command);
       if (!(await isServerReachable(settings.address, settings.namespace, REACH_TIMEOUT_MS))) {
         throw unreachable(settings.address);
@@ -93,7 +87,9 @@ export function workerCommand(): Command {
       // JSON lines go to stderr, like the SDK's own logs: stdout stays for the CLI's one-block status.
       const { default: pino } = await import('pino');
       const logger =
-        opts.logFormat === 'json' ? createJsonLogger({ level: opts.logLevel, destination: pino.destination(2) }) : new DefaultLogger(opts.logLevel);
+        opts.logFormat === 'json'
+          ? createJsonLogger({ level: opts.logLevel, destination: pino.destination(2), redact: config.worker.logRedact })
+          : new DefaultLogger(opts.logLevel);
       Runtime.install({
         logger,
         ...(metrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metrics } } } } : {}),
@@ -101,17 +97,18 @@ export function workerCommand(): Command {
       const { createAgentWorker } = await import('../../workers/agent-worker');
       // Before the worker exists: the provider is registered globally, and activity spans need its context manager.
       const tracing = traces.kind === 'off' ? undefined : (await import('../../workers/tracing')).startTracing({ destination: traces });
-      const model = await chooseModel();
+      const model = await modelForWorker(config);
       let connection: NativeConnection | undefined;
       try {
         connection = await NativeConnection.connect({ address: settings.address });
         const worker = await createAgentWorker({
           agents: loaded.agents,
+          config,
           connection,
           namespace: settings.namespace,
           taskQueue: settings.taskQueue,
           model: model.options,
-          workflowBundle: workflowBundle(),
+          workflowBundle: workflowBundle(config),
           shutdownGraceTimeMs: Math.round(graceSeconds * 1000),
           tracing: tracing?.worker,
         });

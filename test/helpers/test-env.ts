@@ -13,8 +13,9 @@ import { startScriptedModelServer, type ScriptedModelServer } from '../../script
 import { exampleScenarioDirs } from '../../examples';
 import type { BlobStore } from '../../stores/blob-store';
 import { LocalBlobStore } from '../../stores/local-store';
+import { FIXTURE_SCENARIOS } from './paths';
 
-export const FIXTURE_SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
+export { FIXTURE_SCENARIOS };
 
 let runtimeQuieted = false;
 /** The worker's Rust core logs every retried activity at WARN; tests provoke those on purpose. */

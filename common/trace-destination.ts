@@ -1,6 +1,7 @@
 /**
  * Where the worker's OpenTelemetry spans go, from the standard environment. Kept apart from workers/tracing.ts
- * (which loads the OpenTelemetry SDK) so the CLI can check the setting before it loads anything.
+ * (which loads the OpenTelemetry SDK) so the configuration (common/config.ts) can check the setting before anything
+ * loads. Pure.
  */
 export const TRACES_ENV = 'DURABLE_AGENT_TRACES';
 
@@ -18,7 +19,7 @@ export type TraceDestination =
  * traceDestination({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' })
  * // { kind: 'otlp', endpoint: 'http://collector:4318/v1/traces' }
  */
-export function traceDestination(env: NodeJS.ProcessEnv = process.env, flags: { traces?: boolean } = {}): TraceDestination {
+export function traceDestination(env: Readonly<Record<string, string | undefined>>, flags: { traces?: boolean } = {}): TraceDestination {
   if (flags.traces === false) return { kind: 'off', reason: '--no-traces' };
   const [name, raw] = env[TRACES_ENV] !== undefined ? [TRACES_ENV, env[TRACES_ENV]] : ['OTEL_TRACES_EXPORTER', env.OTEL_TRACES_EXPORTER];
   const setting = raw?.trim().toLowerCase() || undefined;
