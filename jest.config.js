@@ -2,17 +2,18 @@
  * Tests run TypeScript through SWC (fast, no type-check: `npm run typecheck` does that), in three jest projects.
  * Where a test file goes is decided by its name, so a new file lands in a project without touching this config:
  *
- *   test/**\/*.unit.test.ts   unit: nothing outside the jest process (no Temporal server, no child process, no
- *                             browser, no PostgreSQL; an in-process HTTP server on loopback is fine). No global
- *                             setup, so `npm run test:unit` needs no build and no provisioned `temporal` CLI.
- *   test/**\/*.chaos.test.ts  chaos: crashes and restarts, the soak, the long run, the browser tests. Slow.
- *   test/**\/*.test.ts        integration (everything else): a real dev server per file, workers, the built CLI.
+ *   *.unit.test.ts (or anything under test/unit/)    unit: nothing outside the jest process (no Temporal server,
+ *                       no child process, no browser, no PostgreSQL; an in-process HTTP server on loopback is fine).
+ *                       No global setup, so `npm run test:unit` needs no build and no provisioned `temporal` CLI.
+ *   *.chaos.test.ts (or anything under test/chaos/)  chaos: crashes and restarts, the soak, the long run, the
+ *                       browser tests. Slow.
+ *   any other *.test.ts  integration: a real dev server per file, workers, the built CLI.
  *
  * `npm test` runs all three; `npm run test:unit`, `test:integration` and `test:chaos` run one.
  */
 const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }] };
-const UNIT = '\\.unit\\.test\\.ts$';
-const CHAOS = '\\.chaos\\.test\\.ts$';
+const UNIT = '(/test/unit/.*|\\.unit)\\.test\\.ts$';
+const CHAOS = '(/test/chaos/.*|\\.chaos)\\.test\\.ts$';
 
 const common = { testEnvironment: 'node', roots: ['<rootDir>/test'], transform, testTimeout: 60_000 };
 // Provisions the `temporal` CLI and bundles the workflows once per run, for the projects that start servers.
