@@ -21,9 +21,9 @@ export function parsePort(text: string, opts: { allowZero?: boolean } = {}): num
   return port;
 }
 
-/** What a flag's error says it wanted. */
-export function portWords(opts: { allowZero?: boolean } = {}): string {
-  return opts.allowZero === false ? `a port number from 1 to ${MAX_PORT}` : `a port number from 0 to ${MAX_PORT} (0 picks a free one)`;
+/** The range, in words, for an error message. */
+export function portRangeWords(opts: { allowZero?: boolean } = {}): string {
+  return opts.allowZero === false ? `from 1 to ${MAX_PORT}` : `from 0 to ${MAX_PORT}, 0 picks a free one`;
 }
 
 /**

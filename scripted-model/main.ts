@@ -5,13 +5,13 @@
  * Prints one line, `scripted model listening on URL`, once it accepts requests (scripts wait for it).
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { parsePort, portWords } from '../common/port';
+import { parsePort, portRangeWords } from '../common/port';
 import { SCRIPTED_MODEL_DEFAULTS } from '../common/defaults';
 import { startScriptedModelServer } from './server';
 
 function portArgument(value: string): number {
   const port = parsePort(value);
-  if (port === undefined) throw new InvalidArgumentError(`must be ${portWords()}`);
+  if (port === undefined) throw new InvalidArgumentError(`not a port number (${portRangeWords()})`);
   return port;
 }
 

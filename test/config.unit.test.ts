@@ -5,6 +5,7 @@
 import { ConfigError, configFromEnv } from '../common/config';
 import { CONNECTION_DEFAULTS, PAYLOAD_DEFAULTS } from '../common/defaults';
 import { isHostPort, parsePort } from '../common/port';
+import { portArgument, portOption } from '../cli/numbers';
 import { chooseModel, createModelClient, describeModelChoice } from '../workers/model-client';
 
 describe('configFromEnv', () => {
@@ -117,6 +118,16 @@ describe('ports: one rule', () => {
     expect(isHostPort('[::1]:7233')).toBe(true);
     expect(isHostPort('temporal:7233')).toBe(true);
     expect(isHostPort('temporal')).toBe(false);
+  });
+
+  test('a CLI flag and a commander argument say the same, in one line', () => {
+    expect(portOption('--port', '0')).toBe(0);
+    expect(() => portOption('--port', '99999')).toThrow('--port must be a port number (got "99999"): from 0 to 65535, 0 picks a free one');
+    expect(() => portOption('--port', '0', { allowZero: false })).toThrow('--port must be a port number (got "0"): from 1 to 65535');
+    // The scripted model server's --port took 0 to 65535, the dev server's 1 to 65535, and blank text passed as 0.
+    expect(portArgument()('0')).toBe(0);
+    expect(() => portArgument()('')).toThrow('not a port number (from 0 to 65535, 0 picks a free one)');
+    expect(() => portArgument({ allowZero: false })('0')).toThrow('not a port number (from 1 to 65535)');
   });
 });
 

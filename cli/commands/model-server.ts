@@ -4,7 +4,8 @@ import { exampleScenarioDirs } from '../../examples';
 import { startScriptedModelServer } from '../../scripted-model/server';
 import { print } from '../output';
 import { untilSignal } from '../wait';
-import { parsePort } from './server';
+import { SCRIPTED_MODEL_DEFAULTS } from '../../common/defaults';
+import { portArgument } from '../numbers';
 
 interface ModelServerOptions {
   port: number;
@@ -16,7 +17,7 @@ interface ModelServerOptions {
 export function modelServerCommand(): Command {
   return new Command('model-server')
     .description('run the scripted model server (an Anthropic Messages API stand-in that plays scenario files)')
-    .option('--port <port>', 'port to listen on', parsePort, 8787)
+    .option('--port <port>', 'port to listen on (0 picks a free one)', portArgument(), SCRIPTED_MODEL_DEFAULTS.port)
     .option('--host <host>', 'address to listen on (keep it loopback)', '127.0.0.1')
     .option(
       '--scenarios <dir>',
