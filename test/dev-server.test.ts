@@ -1,6 +1,7 @@
 /**
- * Real Temporal dev servers: start on free ports, registered search attributes, persistence to a SQLite file,
- * detached start/stop via pid file; and the CLI provisioning routes.
+ * Real Temporal dev servers as `durable-agent server`, the demo and the soak start them (temporal-config/): free
+ * ports, registered search attributes, persistence to a SQLite file, detached start/stop via pid file; and the CLI
+ * provisioning routes. The server arguments and settings are test/temporal-settings.unit.test.ts.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -8,17 +9,20 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { AGENT_NAME, SEARCH_ATTRIBUTE_REGISTRATION } from '../common/search-attributes';
+import { temporal } from '@temporalio/proto';
+import { AGENT_NAME } from '../common/search-attributes';
 import {
+  isAlive,
   isServerReachable,
   readDetachedServer,
-  serverArgs,
   startDevServer,
   stopDetachedServer,
   type DevServer,
 } from '../temporal-config/dev-server';
 import { provisionTemporalCli, resolveTemporalCliPathSync } from '../temporal-config/provision-cli';
-import { INDEXED_VALUE_TYPE, SEARCH_ATTRIBUTES, TEMPORAL_CLI_VERSION } from '../temporal-config/settings';
+import { TEMPORAL_CLI_VERSION } from '../temporal-config/settings';
+
+const { INDEXED_VALUE_TYPE_BOOL: BOOL, INDEXED_VALUE_TYPE_KEYWORD: KEYWORD } = temporal.api.enums.v1.IndexedValueType;
 
 jest.setTimeout(180_000);
 
@@ -52,42 +56,6 @@ function httpStatus(url: string): Promise<number | undefined> {
   });
 }
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-describe('settings', () => {
-  test('search attributes agree with the ones workflows upsert (common/search-attributes.ts)', () => {
-    expect(SEARCH_ATTRIBUTES).toEqual(SEARCH_ATTRIBUTE_REGISTRATION);
-  });
-
-  test('server args register every attribute, and pass SQLite pragmas only with a db file', () => {
-    const inMemory = serverArgs({ ip: '127.0.0.1', port: 1234, namespace: 'default' });
-    expect(inMemory).toContain('--headless');
-    expect(inMemory).not.toContain('--sqlite-pragma');
-    expect(inMemory).not.toContain('--namespace');
-    const attrs = inMemory.filter((_, i) => inMemory[i - 1] === '--search-attribute');
-    expect(attrs.sort()).toEqual([
-      'AgentName=Keyword',
-      'AgentStatus=Keyword',
-      'CorrelationId=Keyword',
-      'EscalationPending=Bool',
-    ]);
-
-    const onFile = serverArgs({ ip: '127.0.0.1', port: 1234, uiPort: 1235, dbFilename: '/x/t.sqlite', namespace: 'ns' })
-      .join(' ');
-    expect(onFile).toContain('--db-filename /x/t.sqlite');
-    expect(onFile).toContain('--sqlite-pragma journal_mode=wal --sqlite-pragma synchronous=normal');
-    expect(onFile).toContain('--ui-port 1235');
-    expect(onFile).toContain('--namespace ns');
-  });
-});
-
 describe('in-memory dev server on free ports', () => {
   let server: DevServer | undefined;
   afterEach(async () => server?.stop());
@@ -103,10 +71,10 @@ describe('in-memory dev server on free ports', () => {
       expect(ns.namespaceInfo?.name).toBe('default');
       const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
       expect(customAttributes).toMatchObject({
-        AgentName: INDEXED_VALUE_TYPE.Keyword,
-        AgentStatus: INDEXED_VALUE_TYPE.Keyword,
-        CorrelationId: INDEXED_VALUE_TYPE.Keyword,
-        EscalationPending: INDEXED_VALUE_TYPE.Bool,
+        AgentName: KEYWORD,
+        AgentStatus: KEYWORD,
+        CorrelationId: KEYWORD,
+        EscalationPending: BOOL,
       });
     } finally {
       await connection.close();
@@ -121,7 +89,7 @@ describe('in-memory dev server on free ports', () => {
     const { address, pid } = server;
     await server.stop();
     server = undefined;
-    expect(pidAlive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
     expect(await portOpen(address)).toBe(false);
     expect(await isServerReachable(address, 'default', 500)).toBe(false);
   });
@@ -132,7 +100,7 @@ describe('in-memory dev server on free ports', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      await expect(startDevServer({ cliPath, port, headless: true, readyTimeoutMs: 30_000 })).rejects.toThrow(
+      await expect(startDevServer({ cliPath, port, headless: true })).rejects.toThrow(
         /exited \(code 1.*\n[\s\S]*can't set frontend port/,
       );
     } finally {
@@ -178,7 +146,7 @@ describe('detached dev server on a SQLite file', () => {
 
     expect(await stopDetachedServer(pidFile)).toBe(true);
     expect(fs.existsSync(pidFile)).toBe(false);
-    expect(pidAlive(first.pid)).toBe(false);
+    expect(isAlive(first.pid)).toBe(false);
     expect(await portOpen(first.address)).toBe(false);
     expect(await stopDetachedServer(pidFile)).toBe(false); // nothing left to stop
 
@@ -196,7 +164,7 @@ describe('detached dev server on a SQLite file', () => {
       await second.stop();
     }
     expect(fs.existsSync(pidFile)).toBe(false);
-    expect(pidAlive(second.pid)).toBe(false);
+    expect(isAlive(second.pid)).toBe(false);
   });
 });
 

@@ -5,7 +5,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { provisionTemporalCli } from '../../temporal-config/provision-cli';
 import {
+  isAlive,
   isServerReachable,
+  pidFileOf,
   readDetachedServer,
   startDevServer,
   stopDetachedServer,
@@ -36,21 +38,13 @@ export function portOf(address: string): number | undefined {
   return match?.[1] ? Number(match[1]) : undefined;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** The temporal CLI's own convention: the UI listens 1000 above the frontend (7233 → 8233). */
 export function uiPortFor(frontendPort: number): number {
   return frontendPort + 1000 <= 65535 ? frontendPort + 1000 : DEFAULT_UI_PORT;
 }
 
-export const pidFileOf = (dbFilename: string) => `${dbFilename}.pid`;
+// The demo finds the detached server through the same pid file.
+export { pidFileOf };
 
 /** Finds the `temporal` binary, saying which route it took (and anything slow it does, like a Go build). */
 export async function findTemporalCli(log: (line: string) => void): Promise<string> {
@@ -100,13 +94,7 @@ export function serverCommand(): Command {
       if (await isServerReachable(address, settings.namespace, 1_500)) {
         throw new CliError(`a Temporal server is already running at ${address}`);
       }
-      const detached = await readDetachedServer(pidFileOf(dbFilename));
-      if (detached && alive(detached.pid)) {
-        // Two servers on one SQLite file would corrupt each other's view of workflow state.
-        throw new CliError(
-          `a detached dev server (pid ${detached.pid}, ${detached.address}) already uses ${dbFilename}`,
-        );
-      }
+      // startDevServer refuses a db file another detached server still uses.
 
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const cliPath = await findTemporalCli(log);
@@ -143,7 +131,7 @@ function printServer(server: DevServer, dbFilename: string): void {
 async function untilStopped(server: DevServer): Promise<void> {
   let signalled: NodeJS.Signals | undefined;
   void untilSignal().then((signal) => (signalled = signal));
-  while (!signalled && alive(server.pid)) await sleep(250);
+  while (!signalled && isAlive(server.pid)) await sleep(250);
   if (!signalled) throw new CliError(`the dev server (pid ${server.pid}) exited on its own`);
   process.stderr.write('stopping the dev server...\n');
   await server.stop();
