@@ -9,14 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentClient } from '../client/agent-client';
 import type { TraceEvent } from '../common/trace';
-import { getFreePort, startDevServer, type DevServer } from '../temporal-config/dev-server';
+import { getFreePort } from '../temporal-config/dev-server';
+import { startTestServer, type TestServer } from './helpers/local-server';
 import { CLI, cliEnv as sharedCliEnv, runCli, type CliResult, type CliTarget } from './helpers/cli-process';
 import { eventsOf, uniqueId } from './helpers/runs';
 
 const ROOT = join(__dirname, '..');
 const DEMO_SCENARIO = join(ROOT, 'examples', 'ops-agent', 'scenarios', 'demo.json');
 
-let server: DevServer;
+let server: TestServer;
 let client: AgentClient;
 let scratch: string;
 const taskQueue = uniqueId('cli');
@@ -50,7 +51,7 @@ async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, 
 beforeAll(async () => {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (the pretest script does)`);
   scratch = mkdtempSync(join(tmpdir(), 'durable-agent-cli-'));
-  server = await startDevServer({ headless: true });
+  server = await startTestServer();
   client = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue });
 }, 120_000);
 

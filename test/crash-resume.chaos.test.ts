@@ -17,7 +17,8 @@ import { AgentClient, type AgentRun } from '../client/agent-client';
 import type { AgentRunResult, LedgerEntry, RunOptions } from '../common/run';
 import { startScriptedModelServer, type ScriptedModelServer } from '../scripted-model/server';
 import { spawnWorkerProcess, type WorkerProcess } from '../soak/worker-process';
-import { getFreePort, startDevServer, type DevServer, type DevServerOptions } from '../temporal-config/dev-server';
+import { getFreePort } from '../temporal-config/dev-server';
+import { startTestServer, type TestServer, type TestServerOptions } from './helpers/local-server';
 import { eventsOf, uniqueId, waitForEscalation } from './helpers/runs';
 
 jest.setTimeout(90_000);
@@ -32,8 +33,8 @@ const SCENARIOS = join(__dirname, 'fixtures', 'scenarios');
 // busy machine.
 const MODEL_TIMEOUTS: NonNullable<RunOptions['timeouts']> = { modelHeartbeatMs: 3_000, modelStartToCloseMs: 12_000 };
 
-let serverOptions: DevServerOptions;
-let server: DevServer | undefined;
+let serverOptions: TestServerOptions;
+let server: TestServer | undefined;
 let model: ScriptedModelServer;
 let tap: ModelTap;
 let connection: AgentClient;
@@ -345,9 +346,8 @@ beforeAll(async () => {
   serverOptions = {
     dbFilename: join(scratch, 'temporal', 'temporal.sqlite'),
     port: await getFreePort(),
-    headless: true,
   };
-  server = await startDevServer(serverOptions);
+  server = await startTestServer(serverOptions);
   model = await startScriptedModelServer({ scenarioDirs: [SCENARIOS] });
   tap = await startModelTap(model.url);
   connection = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue: 'unused' });
@@ -545,7 +545,7 @@ test('the dev server stops and starts again (persisted SQLite) under running run
   server = undefined;
   // Down until after the model has answered (4 s): the worker holds a result it cannot report.
   await new Promise((r) => setTimeout(r, Math.max(0, inFlight.at + 5_000 - Date.now())));
-  server = await startDevServer(serverOptions);
+  server = await startTestServer(serverOptions);
   const upAt = Date.now();
 
   // The worker retries its polls through the outage; if it gave up, say so and start another.
@@ -638,7 +638,7 @@ test("an escalation's timeout still fires after the worker and the server restar
   server = undefined;
   // Everything is down when the deadline passes: the durable timer is in the server's SQLite file, not in memory.
   await new Promise((r) => setTimeout(r, Math.max(0, Date.parse(escalation.deadline) + 1_000 - Date.now())));
-  server = await startDevServer(serverOptions);
+  server = await startTestServer(serverOptions);
   const upAt = Date.now();
   await startWorker('timeout-2', { taskQueue, crashDb });
 

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { Client as PgClient } from 'pg';
 import type { ConversationRef } from '../common/conversation';
 import type { ChatMessage } from '../common/model';
@@ -28,9 +28,9 @@ import {
   DEFAULT_OFFLOAD_BYTES,
   externalStorage,
 } from '../stores/temporal-storage-driver';
-import { startDevServer, type DevServer } from '../temporal-config/dev-server';
 import type { EchoActivities } from './fixtures/stores-workflow';
 import { historyText } from './helpers/history-text';
+import { startTestServer, type TestServer } from './helpers/local-server';
 import { uniqueId } from './helpers/runs';
 import { quietRuntime } from './helpers/test-env';
 import { quietLogger } from './helpers/quiet-logger';
@@ -60,25 +60,19 @@ if (!PG_UNAVAILABLE) {
 }
 
 // One dev server and one workflow bundle for the file; PostgreSQL too when the suite runs against it.
-let server: DevServer;
+let server: TestServer;
 let workflowCode: string;
-let clientConnection: Connection;
-let workerConnection: NativeConnection;
 beforeAll(async () => {
   const [started, bundle, pg] = await Promise.all([
-    startDevServer({ headless: true }),
+    startTestServer(),
     bundleWorkflowCode({ workflowsPath: require.resolve('./fixtures/stores-workflow'), logger: quietLogger }),
     PG_UNAVAILABLE ? undefined : startPostgres(),
   ]);
   server = started;
   workflowCode = bundle.code;
   postgres = pg;
-  clientConnection = await Connection.connect({ address: server.address });
-  workerConnection = await NativeConnection.connect({ address: server.address });
 }, 180_000);
 afterAll(async () => {
-  await clientConnection?.close();
-  await workerConnection?.close();
   await server?.stop();
   await postgres?.stop();
   rmSync(localDir, { recursive: true, force: true });
@@ -248,10 +242,10 @@ describe.each(STORE_CASES)('$name store', (storeCase) => {
     async function runEcho(converter: DataConverter, text: string): Promise<{ result: string; workflowId: string }> {
       // A task queue per run: a worker left behind by a failed test cannot take another test's tasks.
       const taskQueue = uniqueId(`stores-${storeCase.name}`);
-      const client = new Client({ connection: clientConnection, namespace: server.namespace, dataConverter: converter });
+      const client = new Client({ connection: server.env.connection, namespace: server.namespace, dataConverter: converter });
       const activities: EchoActivities = { echo: async (t) => t };
       const worker = await Worker.create({
-        connection: workerConnection,
+        connection: server.env.nativeConnection,
         namespace: server.namespace,
         taskQueue,
         workflowBundle: { code: workflowCode },
@@ -269,7 +263,7 @@ describe.each(STORE_CASES)('$name store', (storeCase) => {
 
     /** The history as the server stores it: read with a client that has neither codec nor External Storage. */
     async function storedHistory(workflowId: string): Promise<temporal.api.history.v1.IHistory> {
-      const plain = new Client({ connection: clientConnection, namespace: server.namespace });
+      const plain = new Client({ connection: server.env.connection, namespace: server.namespace });
       return plain.workflow.getHandle(workflowId).fetchHistory();
     }
 

@@ -4,15 +4,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import type { AgentDefinition } from '../../agents/define';
 import { AgentClient } from '../../client/agent-client';
 import { createAgentWorker } from '../../workers/agent-worker';
-import { startDevServer, type DevServer } from '../../temporal-config/dev-server';
 import { startScriptedModelServer, type ScriptedModelServer } from '../../scripted-model/server';
 import { exampleScenarioDirs } from '../../examples';
 import type { BlobStore } from '../../stores/blob-store';
 import { LocalBlobStore } from '../../stores/local-store';
+import { startTestServer, type TestServer } from './local-server';
 import { FIXTURE_SCENARIOS } from './paths';
 
 export { FIXTURE_SCENARIOS };
@@ -26,7 +26,7 @@ export function quietRuntime(): void {
 }
 
 export interface TestEnv {
-  server: DevServer;
+  server: TestServer;
   store: BlobStore;
   model: ScriptedModelServer;
   client: AgentClient;
@@ -38,19 +38,18 @@ export interface TestEnv {
 
 export interface TestEnvOptions {
   /** Serve the Temporal Web UI too (browser tests), optionally on a port and with a codec endpoint. */
-  ui?: { uiPort?: number; uiCodecEndpoint?: string };
+  ui?: { uiPort?: number; codecEndpoint?: string };
 }
 
 export async function startTestEnv(name: string, opts: TestEnvOptions = {}): Promise<TestEnv> {
   quietRuntime();
-  const server = await startDevServer(opts.ui ? { uiPort: opts.ui.uiPort, uiCodecEndpoint: opts.ui.uiCodecEndpoint } : { headless: true });
+  const server = await startTestServer({ ui: opts.ui });
   const model = await startScriptedModelServer({ scenarioDirs: [FIXTURE_SCENARIOS, ...exampleScenarioDirs] });
   const taskQueue = `test-${name}`;
   // One store for the file's client and workers: offloaded payloads written by one are read by the other.
   const store = await LocalBlobStore.open(join(mkdtempSync(join(tmpdir(), 'durable-agent-blobs-')), 'blobs'));
   const uiUrl = server.uiUrl ? { uiUrl: server.uiUrl } : {};
   const client = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue, ...uiUrl }, { store });
-  const connection = await NativeConnection.connect({ address: server.address });
   const bundlePath = process.env.DURABLE_AGENT_TEST_BUNDLE;
   const workflowBundle = bundlePath ? { codePath: bundlePath } : undefined;
   return {
@@ -62,7 +61,7 @@ export async function startTestEnv(name: string, opts: TestEnvOptions = {}): Pro
     async withWorker(agents, fn) {
       const worker = await createAgentWorker({
         agents,
-        connection,
+        connection: server.env.nativeConnection,
         namespace: server.namespace,
         taskQueue,
         model: { baseURL: model.url },
@@ -73,7 +72,6 @@ export async function startTestEnv(name: string, opts: TestEnvOptions = {}): Pro
     },
     async stop() {
       await client.client.connection.close();
-      await connection.close();
       await model.close();
       await server.stop();
     },
