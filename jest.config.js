@@ -15,13 +15,17 @@ const transform = { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser
 const UNIT = '(/test/unit/.*|\\.unit)\\.test\\.ts$';
 const CHAOS = '(/test/chaos/.*|\\.chaos)\\.test\\.ts$';
 
-const common = { testEnvironment: 'node', roots: ['<rootDir>/test'], transform, testTimeout: 60_000 };
+const common = { testEnvironment: 'node', roots: ['<rootDir>/test'], transform };
 // Provisions the `temporal` CLI and bundles the workflows once per run, for the projects that start servers.
 const withServers = { ...common, globalSetup: '<rootDir>/test/global-setup.ts' };
 
 module.exports = {
+  // A global option: jest ignores it inside a project.
+  testTimeout: 60_000,
   // Two cores: one Temporal dev server per test file, two files at a time.
   maxWorkers: 2,
+  // A global option: jest ignores it inside a project's config.
+  testTimeout: 60_000,
   projects: [
     { ...common, displayName: 'unit', testRegex: UNIT },
     { ...withServers, displayName: 'integration', testRegex: '\\.test\\.ts$', testPathIgnorePatterns: [UNIT, CHAOS] },
