@@ -20,8 +20,6 @@ const common = { testEnvironment: 'node', roots: ['<rootDir>/test'], transform }
 const withServers = { ...common, globalSetup: '<rootDir>/test/global-setup.ts' };
 
 module.exports = {
-  // A global option: jest ignores it inside a project.
-  testTimeout: 60_000,
   // Two cores: one Temporal dev server per test file, two files at a time.
   maxWorkers: 2,
   // A global option: jest ignores it inside a project's config.
