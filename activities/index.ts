@@ -8,6 +8,7 @@ import type { BlobStore } from '../stores/blob-store';
 import type { PayloadSettings } from '../common/config';
 import type { AgentSpec } from '../common/run';
 import type { CallCheck, CheckToolArgsInput, ModelCallInput, ModelCallResult, ToolActivityInput, VerifyActionInput } from '../common/model';
+import { describeAgent } from './agent-describe';
 import { createModelCall } from './model-call';
 import { createToolActivity, createVerifyActivity } from './tool-call';
 import { toolActivityName, UNKNOWN_AGENT, verifyActivityName } from '../common/failures';
@@ -39,9 +40,9 @@ export type VerifyActivity = (input: VerifyActionInput) => Promise<{ ok: boolean
 
 export function createActivities(deps: ActivityDeps): Record<string, (...args: never[]) => Promise<unknown>> {
   const named: AgentActivities = {
-    'agent.describe': (agent) => knownAgent(() => deps.registry.spec(agent)),
+    'agent.describe': (agent) => knownAgent(() => describeAgent(deps, agent)),
     'agent.checkToolArgs': ({ agent, tool, toolUseId, args }) =>
-      knownAgent(() => deps.registry.checkCall(agent, toolUseId, tool, args, 'person')),
+      knownAgent(() => deps.registry.checkCall(agent, { toolUseId, toolName: tool, input: args }, { by: 'person' })),
     'model.call': createModelCall(deps),
   };
   const tools: Record<string, ToolActivity> = {};
@@ -54,9 +55,9 @@ export function createActivities(deps: ActivityDeps): Record<string, (...args: n
 }
 
 /** An unknown agent will not become known by retrying: fail the activity for good. */
-async function knownAgent<T>(fn: () => T): Promise<T> {
+async function knownAgent<T>(fn: () => T | Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (err instanceof Error && err.name === 'UnknownAgentError') throw ApplicationFailure.nonRetryable(err.message, UNKNOWN_AGENT);
     throw err;

@@ -7,31 +7,39 @@ import type Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { AgentRegistry } from '../agents/registry';
+import { heartbeatIntervalMs, MODEL_STEP_DEFAULTS } from '../common/defaults';
 import { MODEL_ERROR_TYPES } from '../common/failures';
+import { RUN_HEADER, SCENARIO_HEADER } from '../common/scripted-model-headers';
+import { isRecord } from '../common/values';
 import type { AssistantBlock, CallCheck, ModelCallInput, ModelCallResult, ProposedToolCall } from '../common/model';
 import type { ToolCallError } from '../common/trace';
 import type { BlobStore } from '../stores/blob-store';
+import { systemPromptReader } from './agent-describe';
 import { prepareConversation, storeAnswer } from './conversation-io';
 import { classifyModelError } from './model-errors';
 
-/** Headers that select a scenario on the scripted model server; the real API ignores unknown headers. */
-export const SCENARIO_HEADER = 'x-durable-agent-scenario';
-export const RUN_HEADER = 'x-durable-agent-run';
+export { RUN_HEADER, SCENARIO_HEADER };
 
 export interface ModelDeps {
   registry: AgentRegistry;
   anthropic: Anthropic;
   /** Send the scenario headers (only when talking to the scripted model). */
   scripted: boolean;
-  systemPrompt?: (agent: string) => string;
+  /** DURABLE_AGENT_MODEL, for model steps whose input names no model (workflow code older than the recorded spec). */
+  modelOverride?: string;
+  /** Size limits from the worker's configuration; common/defaults.ts's otherwise. */
+  payloads?: { maxContextBytes?: number };
   /** Where conversation segments and offloaded tool results live (stores/). */
   store: BlobStore;
 }
 
 export function createModelCall(deps: ModelDeps) {
+  const systemPrompt = systemPromptReader(deps.store);
   return async function modelCall(input: ModelCallInput): Promise<ModelCallResult> {
     const ctx = Context.current();
     const agent = deps.registry.get(input.agent);
+    // What the run recorded at its start; the live agent only for inputs from workflow code older than that.
+    const system = input.system ? await systemPrompt(input.system.key) : agent.system;
     ctx.log.info('model request', {
       correlationId: input.correlationId,
       workflowId: input.workflowId,
@@ -39,19 +47,19 @@ export function createModelCall(deps: ModelDeps) {
       attempt: ctx.info.attempt,
     });
     // Keep the activity alive while the request is in flight; the heartbeat timeout catches a dead worker. Beat
-    // well within the timeout the run chose (a third of it, at most every 5 s), or a slow answer would time out.
-    const every = Math.min(5_000, Math.max(100, (ctx.info.heartbeatTimeoutMs ?? 15_000) / 3));
-    const conversation = await prepareConversation(deps.store, input);
+    // well within the timeout the run chose, or a slow answer would time out.
+    const every = heartbeatIntervalMs(ctx.info.heartbeatTimeoutMs);
+    const conversation = await prepareConversation(deps.store, input, deps.payloads?.maxContextBytes);
     const heartbeat = setInterval(() => ctx.heartbeat(), every);
     let message: Anthropic.Message;
     try {
       message = await deps.anthropic.messages.create(
         {
-          model: process.env.DURABLE_AGENT_MODEL || agent.model,
-          max_tokens: agent.maxTokens ?? 4096,
-          system: agent.system,
+          model: input.model ?? (deps.modelOverride || agent.model),
+          max_tokens: input.maxTokens ?? agent.maxTokens ?? MODEL_STEP_DEFAULTS.maxTokens,
+          system,
           messages: conversation.request as Anthropic.MessageParam[],
-          tools: deps.registry.modelTools(agent.name, input.scope),
+          tools: deps.registry.modelTools(agent.name, { scope: input.scope, recorded: input.tools }),
         },
         {
           // Cancellation, or the worker's own start-to-close timer, aborts the request instead of leaving it open.
@@ -79,7 +87,7 @@ export function createModelCall(deps: ModelDeps) {
       });
     }
     const read = readContent(message.content as unknown[], message.stop_reason, (id, name, toolInput) =>
-      deps.registry.checkCall(agent.name, id, name, toolInput),
+      deps.registry.checkCall(agent.name, { toolUseId: id, toolName: name, input: toolInput }, { recorded: input.tools }),
     );
     ctx.log.info('model response', {
       correlationId: input.correlationId,
@@ -105,7 +113,7 @@ export function createModelCall(deps: ModelDeps) {
 
 /** A tenth of the attempt's start-to-close timeout (at most 10 s) before it: the SDK gives up first. */
 export function requestTimeoutMs(startToCloseMs: number): number {
-  return Math.max(100, Math.round(startToCloseMs - Math.min(10_000, startToCloseMs / 10)));
+  return Math.max(100, Math.round(startToCloseMs - Math.min(MODEL_STEP_DEFAULTS.requestTimeoutMarginMaxMs, startToCloseMs / 10)));
 }
 
 /** Blocks the agent knows: it reads text and tool_use, and passes thinking blocks back to the model unchanged. */
@@ -243,10 +251,6 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
     for (const child of Object.values(current)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
   }
   return false;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function nonEmpty(value: unknown): value is string {

@@ -4,6 +4,7 @@
  *
  * This module runs in the worker and the CLI, never inside the workflow sandbox: tool code does I/O.
  */
+import { AGENT_DEFAULTS, MODEL_STEP_DEFAULTS } from '../common/defaults';
 import { z } from 'zod';
 import type { ModelPrice, RunLimits, ToolEffect } from '../common/run';
 import type { ToolRunContext } from '../common/model';
@@ -113,9 +114,12 @@ export function modelFacingInput(tool: ToolDefinition): z.ZodType {
   return (tool.input as unknown as z.ZodObject).extend(CONFIDENCE_FIELDS);
 }
 
-export const DEFAULT_LIMITS: RunLimits = { maxSteps: 25, maxTokens: 200_000 };
-export const DEFAULT_ESCALATION_TIMEOUT_MS = 24 * 60 * 60 * 1000;
-export const DEFAULT_MIN_CONFIDENCE = 0.5;
+// The agent defaults, named here for the authoring API; their values live in common/defaults.ts.
+export const DEFAULT_LIMITS: RunLimits = { ...AGENT_DEFAULTS.limits };
+export const DEFAULT_ESCALATION_TIMEOUT_MS = AGENT_DEFAULTS.escalationTimeoutMs;
+export const DEFAULT_MIN_CONFIDENCE = AGENT_DEFAULTS.minConfidence;
+/** The `max_tokens` of a model step when the agent sets none. */
+export const DEFAULT_MAX_TOKENS = MODEL_STEP_DEFAULTS.maxTokens;
 
 /**
  * Defines an agent.

@@ -9,6 +9,7 @@ import {
   acts,
   DEFAULT_ESCALATION_TIMEOUT_MS,
   DEFAULT_LIMITS,
+  DEFAULT_MAX_TOKENS,
   DEFAULT_MIN_CONFIDENCE,
   modelFacingInput,
   toolInputJsonSchema,
@@ -17,13 +18,14 @@ import {
 } from './define';
 import { declaredOnly, describe, formatFieldErrors, validateAgainst } from './validate';
 import { priceOf } from './prices';
+import { AGENT_DEFAULTS, TOOL_DEFAULTS } from '../common/defaults';
 
 export class UnknownAgentError extends Error {
   override name = 'UnknownAgentError';
 }
 
 /** How soon a tool call on a dead worker is retried elsewhere, unless the tool sets its own. */
-export const DEFAULT_TOOL_HEARTBEAT_MS = 5_000;
+export const DEFAULT_TOOL_HEARTBEAT_MS = TOOL_DEFAULTS.heartbeatTimeoutMs;
 
 export class AgentRegistry {
   private readonly agents = new Map<string, AgentDefinition>();
@@ -62,36 +64,46 @@ export class AgentRegistry {
     return [...byName.values()];
   }
 
-  /** What the workflow needs to know of an agent, as plain JSON. */
-  spec(name: string): AgentSpec {
+  /**
+   * What the workflow needs to know of an agent, as plain JSON (the describe activity adds the stored system
+   * prompt). `modelOverride` (the worker's DURABLE_AGENT_MODEL) replaces the agent's model.
+   */
+  spec(name: string, modelOverride?: string): AgentSpec {
     const agent = this.get(name);
-    const model = process.env.DURABLE_AGENT_MODEL || agent.model;
+    const model = modelOverride || agent.model;
     return {
       name: agent.name,
       model,
+      maxTokens: agent.maxTokens ?? DEFAULT_MAX_TOKENS,
       price: agent.price ?? priceOf(model),
       approvers: agent.approvers ?? [],
       minConfidence: agent.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
       limits: { ...DEFAULT_LIMITS, ...agent.limits },
-      correctiveRetries: agent.correctiveRetries ?? 1,
+      correctiveRetries: agent.correctiveRetries ?? AGENT_DEFAULTS.correctiveRetries,
       escalationTimeoutMs: agent.escalationTimeoutMs ?? DEFAULT_ESCALATION_TIMEOUT_MS,
       tools: agent.tools.map((tool) => ({
         name: tool.name,
         effect: tool.effect,
         ...(tool.approvers ? { approvers: tool.approvers } : {}),
         ...(tool.minConfidence !== undefined ? { minConfidence: tool.minConfidence } : {}),
-        startToCloseTimeoutMs: tool.timeoutMs ?? 30_000,
+        startToCloseTimeoutMs: tool.timeoutMs ?? TOOL_DEFAULTS.startToCloseTimeoutMs,
         // The tool activity heartbeats by itself while `run` is in flight, so a dead worker is noticed in seconds.
         heartbeatTimeoutMs: tool.heartbeatTimeoutMs ?? DEFAULT_TOOL_HEARTBEAT_MS,
-        maximumAttempts: tool.maximumAttempts ?? 3,
+        maximumAttempts: tool.maximumAttempts ?? TOOL_DEFAULTS.maximumAttempts,
         ...(tool.verify ? { verifies: true } : {}),
       })),
     };
   }
 
-  /** The `tools` parameter of a Messages API request. */
-  modelTools(name: string, scope?: string[]): { name: string; description: string; input_schema: ReturnType<typeof toolInputJsonSchema> }[] {
-    const tools = this.get(name).tools.filter((tool) => !scope || scope.includes(tool.name));
+  /**
+   * The `tools` parameter of a Messages API request: the agent's tools that the run has (`recorded`, the names in
+   * its spec; all when absent) and may use (`scope`).
+   */
+  modelTools(
+    name: string,
+    { scope, recorded }: { scope?: string[]; recorded?: string[] } = {},
+  ): { name: string; description: string; input_schema: ReturnType<typeof toolInputJsonSchema> }[] {
+    const tools = this.get(name).tools.filter((tool) => (!scope || scope.includes(tool.name)) && (!recorded || recorded.includes(tool.name)));
     return tools.map((tool) => ({
       name: tool.name,
       description: tool.description,
@@ -101,20 +113,35 @@ export class AgentRegistry {
 
   /**
    * Validates a proposed call before anything may dispatch it: unknown tools and schema failures are refused.
-   * `by: 'person'` checks a person's edit against the tool's own schema (no confidence fields).
+   * `by: 'person'` checks a person's edit against the tool's own schema (no confidence fields). `recorded` (the
+   * tool names in the run's spec) is what the run has: a tool outside it is unknown to the run, whatever this
+   * worker defines; a recorded tool this worker no longer defines is refused as unavailable (a person decides).
    */
-  checkCall(agentName: string, toolUseId: string, toolName: string, input: unknown, by: 'model' | 'person' = 'model'): CallCheck {
+  checkCall(
+    agentName: string,
+    call: { toolUseId: string; toolName: string; input: unknown },
+    { by = 'model', recorded }: { by?: 'model' | 'person'; recorded?: string[] } = {},
+  ): CallCheck {
+    const { toolUseId, toolName, input } = call;
     const agent = this.get(agentName);
-    const tool = agent.tools.find((t) => t.name === toolName);
+    const known = recorded ?? agent.tools.map((t) => t.name);
+    const tool = known.includes(toolName) ? agent.tools.find((t) => t.name === toolName) : undefined;
+    if (!tool && known.includes(toolName)) {
+      return fail({
+        tool: toolName,
+        toolUseId,
+        code: 'tool_unavailable',
+        message: `The tool "${toolName}" is not available on this worker any more (the agent was changed while this run was in flight). Nothing was executed; a person decides what happens next.`,
+      });
+    }
     if (!tool) {
-      const known = agent.tools.map((t) => t.name).join(', ');
       return fail({
         tool: toolName,
         toolUseId,
         code: 'unknown_tool',
         // The name as the model sent it, bounded and with invisible characters shown: a near miss such as
         // "issue_refund\u200b" must read as what it is, and a 1 MB name must not come back 1 MB long.
-        message: `There is no tool named ${describe(toolName)}. Nothing was executed. Available tools: ${known}.`,
+        message: `There is no tool named ${describe(toolName)}. Nothing was executed. Available tools: ${known.join(', ')}.`,
       });
     }
     const schema = by === 'model' ? modelFacingInput(tool) : tool.input;

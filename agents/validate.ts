@@ -4,6 +4,7 @@
  * gets it right on the next try.
  */
 import type { z } from 'zod';
+import { describeValue } from '../common/text';
 import type { FieldError } from '../common/trace';
 
 const FORMAT_WORDS: Record<string, string> = {
@@ -88,35 +89,10 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /**
- * Characters JSON leaves as they are but a reader cannot see, or that reorder the text around them: zero-width
- * characters, bidi controls (an RTL override), C1 controls, the BOM. Shown escaped, so `issue\u200b_refund` is
- * visibly not `issue_refund`.
- */
-const INVISIBLE = /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]/g;
-
-/**
  * A short, bounded rendering of what the model sent: enough to see the mistake, never a 2 MB echo, never an
- * invisible difference. Never throws: a value nested too deeply to serialize is described, not shown.
+ * invisible difference (common/text.ts).
  */
-export function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  let json: string;
-  try {
-    json = JSON.stringify(value) ?? String(value);
-  } catch {
-    // JSON.parse accepts nesting that JSON.stringify cannot recurse through (RangeError: call stack).
-    return `${kind} (nested too deeply to show)`;
-  }
-  json = json.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  let shown = json;
-  if (json.length > 80) {
-    // Cut between characters, not inside a surrogate pair (half a pair is not text a model API accepts).
-    const cut = /[\ud800-\udbff]/.test(json.charAt(76)) ? 76 : 77;
-    shown = `${json.slice(0, cut)}...`;
-  }
-  return kind === 'string' ? shown : `${kind} ${shown}`;
-}
+export const describe = describeValue;
 
 /** `a number greater than 0`, `at least 3 characters`, `at most 10 items`: the bound as a person would say it. */
 function boundWords(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {

@@ -52,3 +52,5 @@ export const RUN_FAILURE_TYPE = 'AgentRunFailed';
 /** A run ended at its start because its options cannot be applied (common/run.ts `runOptionsProblem`). */
 export const INVALID_RUN_OPTIONS = 'InvalidRunOptions';
 export const RESOLUTION_REJECTED = 'ResolutionRejected';
+/** The run was started with carried state (`continued`) that did not come from its own predecessor. */
+export const CARRIED_STATE_REFUSED = 'CarriedStateRefused';

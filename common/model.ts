@@ -53,6 +53,15 @@ export interface ModelCallInput {
   scenario?: string;
   /** The run's scope: only these tools are offered to the model (the workflow refuses the others anyway). */
   scope?: string[];
+  /**
+   * What the run's recorded spec fixed (AgentSpec): the model, `max_tokens`, the system prompt, and the tools the
+   * run has. Only these tools are offered and accepted; a call to any other is refused as unknown. Absent from
+   * inputs of workflow code older than this field: the live agent's then apply.
+   */
+  model?: string;
+  maxTokens?: number;
+  system?: { key: string; bytes: number };
+  tools?: string[];
 }
 
 /**

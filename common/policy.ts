@@ -16,6 +16,9 @@ export const POLICY_TABLE: Readonly<Record<AuthorityMode, Readonly<Record<ToolEf
   advise: { read: 'run', write: 'recommend', irreversible: 'recommend' },
 };
 
+/** How much a tool's effect asks of the policy: when two records of a tool disagree, the stricter effect wins. */
+export const STRICTNESS_OF_EFFECT: Readonly<Record<ToolEffect, number>> = { read: 0, write: 1, irreversible: 2 };
+
 /** Stricter decisions win: an agent or tool rule can add approval, never take it away. */
 const STRICTNESS: Record<PolicyDecision, number> = { run: 0, approve: 1, recommend: 2 };
 

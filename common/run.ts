@@ -5,7 +5,10 @@
 import type { Escalation } from './escalation';
 import { AUTHORITY_MODES, type AuthorityMode } from './policy';
 import type { ConversationState } from './conversation';
+import { MODEL_RETRY_DEFAULTS } from './defaults';
+import { quoteValue } from './text';
 import type { TokenUsage, TraceEvent } from './trace';
+import { isRecord as isPlainObject } from './values';
 
 export const RUN_STATUSES = ['running', 'escalated', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
@@ -95,10 +98,22 @@ export interface AgentRunInput {
   continued?: RunContinuation;
 }
 
-/** What the workflow learns about its agent at start: recorded once in history, so replay never depends on code. */
+/**
+ * What the workflow learns about its agent at start: recorded once in history, so replay never depends on code,
+ * and what every model step of the run uses (model, max_tokens, system prompt, the tools offered), so a deploy
+ * that changes the agent does not change runs in flight.
+ */
 export interface AgentSpec {
   name: string;
+  /** The model id every step asks for. */
   model: string;
+  /** The `max_tokens` of every step. Absent in specs recorded before it was: the live agent's applies. */
+  maxTokens?: number;
+  /**
+   * The system prompt, stored in the blob store by the describe step: every step sends these bytes. Absent in
+   * specs recorded before it was: the live agent's prompt applies.
+   */
+  system?: { key: string; bytes: number };
   /** People who may resolve this agent's escalations; empty means anyone named. */
   approvers: string[];
   minConfidence: number;
@@ -221,17 +236,38 @@ export function runOptionsProblem(options: unknown): string | undefined {
     return `correctiveRetries must be a whole number, 0 or more (got ${shown(o.correctiveRetries)})`;
   }
   return (
-    positive(o, 'escalationTimeoutMs') ??
-    group(o, 'limits', ['maxSteps', 'maxTokens', 'maxCostUsd', 'maxDurationMs']) ??
-    group(o, 'timeouts', ['modelHeartbeatMs', 'modelStartToCloseMs']) ??
-    group(o, 'modelRetry', ['initialIntervalMs', 'maximumIntervalMs', 'maximumAttempts']) ??
+    positive(o, 'escalationTimeoutMs', OPTION_CEILINGS.escalationTimeoutMs) ??
+    group(o, 'limits', OPTION_CEILINGS.limits) ??
+    group(o, 'timeouts', OPTION_CEILINGS.timeouts) ??
+    group(o, 'modelRetry', OPTION_CEILINGS.modelRetry) ??
     modelRetryProblem(o.modelRetry as RunOptions['modelRetry']) ??
-    group(o, 'continueAsNew', ['maxEvents', 'maxBytes'])
+    group(o, 'continueAsNew', OPTION_CEILINGS.continueAsNew)
   );
 }
 
-/** The model step's retry policy unless the run says otherwise (workflows/activity-stubs.ts applies it). */
-export const MODEL_RETRY_DEFAULTS = { initialIntervalMs: 1_000, maximumIntervalMs: 30_000, maximumAttempts: 5 };
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The largest value each numeric option may take. Past these a value that looks like a number still breaks the
+ * run: an escalation deadline past the year 275760 is not a date, a start-to-close of years overflows Temporal's
+ * durations, continue-as-new past Temporal's own history limits never happens in time. Keyed by the option types
+ * (`satisfies`), so a new option without a ceiling does not compile.
+ */
+export const OPTION_CEILINGS = {
+  escalationTimeoutMs: 366 * DAY_MS,
+  limits: { maxSteps: 1_000_000, maxTokens: 1e12, maxCostUsd: 1_000_000, maxDurationMs: 366 * DAY_MS },
+  timeouts: { modelHeartbeatMs: DAY_MS, modelStartToCloseMs: DAY_MS },
+  modelRetry: { initialIntervalMs: DAY_MS, maximumIntervalMs: DAY_MS, maximumAttempts: 10_000 },
+  continueAsNew: { maxEvents: 50_000, maxBytes: 50_000_000 },
+} as const satisfies {
+  escalationTimeoutMs: number;
+  limits: Record<keyof RunLimits, number>;
+  timeouts: Record<keyof NonNullable<RunOptions['timeouts']>, number>;
+  modelRetry: Record<keyof NonNullable<RunOptions['modelRetry']>, number>;
+  continueAsNew: Record<keyof NonNullable<RunOptions['continueAsNew']>, number>;
+};
+
+export { MODEL_RETRY_DEFAULTS };
 
 /** What Temporal's retry policy refuses (in the workflow, where it would fail the workflow task, not the run). */
 function modelRetryProblem(retry: RunOptions['modelRetry']): string | undefined {
@@ -265,27 +301,25 @@ export function runInputProblem(input: { agent: unknown; prompt: unknown; correl
   return runOptionsProblem(input.options);
 }
 
-/** A positive finite number, when given. */
-function positive(o: Record<string, unknown>, key: string, where = ''): string | undefined {
-  const value = o[key];
-  if (value === undefined || (isNumber(value) && value > 0)) return undefined;
-  return `${where}${key} must be a positive number (got ${shown(value)})`;
-}
-
-/** An object of positive numbers, when given (limits, timeouts, modelRetry, continueAsNew). */
-function group(o: Record<string, unknown>, key: string, fields: string[]): string | undefined {
+/** A positive finite number up to `ceiling`, when given. */
+function positive(o: Record<string, unknown>, key: string, ceiling: number, where = ''): string | undefined {
   const value = o[key];
   if (value === undefined) return undefined;
-  if (!isPlainObject(value)) return `${key} must be an object (got ${shown(value)})`;
-  for (const field of fields) {
-    const problem = positive(value, field, `${key}.`);
-    if (problem) return problem;
-  }
+  if (!(isNumber(value) && value > 0)) return `${where}${key} must be a positive number (got ${shown(value)})`;
+  if (value > ceiling) return `${where}${key} must be at most ${ceiling} (got ${value})`;
   return undefined;
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** An object of bounded positive numbers, when given (limits, timeouts, modelRetry, continueAsNew). */
+function group(o: Record<string, unknown>, key: string, ceilings: Record<string, number>): string | undefined {
+  const value = o[key];
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) return `${key} must be an object (got ${shown(value)})`;
+  for (const [field, ceiling] of Object.entries(ceilings)) {
+    const problem = positive(value, field, ceiling, `${key}.`);
+    if (problem) return problem;
+  }
+  return undefined;
 }
 
 function isNumber(value: unknown): value is number {
@@ -293,10 +327,4 @@ function isNumber(value: unknown): value is number {
 }
 
 /** A bad value as a short quote: enough to recognise it, never a long echo, never anything that could throw. */
-function shown(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  return typeof value === 'object' ? 'an object' : typeof value;
-}
+const shown = quoteValue;

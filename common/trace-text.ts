@@ -66,6 +66,8 @@ export function summarize(event: TraceEvent): string {
       return `${event.status}${event.by ? ` by ${event.by}` : ''}: "${clip(event.text, 100)}"`;
     case 'failure':
       return `${event.errorType}: ${clip(event.message, 120)}`;
+    case 'policy_change':
+      return `the agent's policy is stricter than the run recorded; the stricter applies: ${clip(event.tightened.join('; '), 200)}`;
     default: {
       // A kind added after this CLI was built still prints, just without a tailored summary.
       const unknown = event as { kind: string };
@@ -142,6 +144,8 @@ function sentence(event: TraceEvent, raised: Map<string, string>): string | unde
       return `It ended ${event.status.replace('_', ' ')}${event.by ? ` (by ${event.by})` : ''}: "${clip(event.text, 240)}"`;
     case 'failure':
       return `It failed (${event.errorType}): ${clip(event.message, 240)}`;
+    case 'policy_change':
+      return `A deploy made the agent's policy stricter while the run was in flight; the stricter applied from here on (${clip(event.tightened.join('; '), 240)}).`;
     default:
       return undefined;
   }

@@ -26,6 +26,7 @@ export const TRACE_KINDS = [
   'verification',
   'completion',
   'failure',
+  'policy_change',
 ] as const;
 export type TraceKind = (typeof TRACE_KINDS)[number];
 
@@ -101,7 +102,9 @@ export type TraceEventBody =
   /** The tool's verify() checked an action's effect. */
   | { kind: 'verification'; toolUseId: string; tool: string; ok: boolean; detail: string }
   | { kind: 'completion'; status: 'completed' | 'timed_out' | 'cancelled'; text: string; by?: string }
-  | { kind: 'failure'; errorType: string; message: string };
+  | { kind: 'failure'; errorType: string; message: string }
+  /** A continued execution found the agent's policy stricter than the run recorded: the stricter applies. */
+  | { kind: 'policy_change'; tightened: string[] };
 
 export type TraceEvent = TraceEventBase & TraceEventBody;
 

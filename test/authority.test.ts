@@ -78,15 +78,35 @@ test('a call that acts with low stated confidence is escalated with its rational
   });
 });
 
-test('the same confidence passes a lower run threshold', async () => {
+test("a run's options cannot lower the agent's confidence threshold: the same call is still escalated", async () => {
   await env().withWorker([testAgent], async () => {
     const run = await env().client.start('tester', 'book', {
       scenario: 'low-confidence',
-      correlationId: uniqueId('unsure-ok'),
+      correlationId: uniqueId('unsure-lower'),
       options: { minConfidence: 0.1 },
     });
-    expect((await run.result()).status).toBe('completed');
-    expect(executions.book_slot).toHaveLength(1);
+    const escalation = await waitForEscalation(run);
+    expect(escalation.kind).toBe('low_confidence');
+    expect(escalation.reason).toContain('is below 0.5');
+    expect(executions.book_slot).toBeUndefined();
+    await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
+    await run.result();
+    expect(executions.book_slot).toBeUndefined();
+  });
+});
+
+test("a run's options can raise the threshold: a call the agent would run waits for a person", async () => {
+  await env().withWorker([testAgent], async () => {
+    const run = await env().client.start('tester', 'book', {
+      scenario: 'medium-confidence',
+      correlationId: uniqueId('unsure-higher'),
+      options: { minConfidence: 0.9 },
+    });
+    const escalation = await waitForEscalation(run);
+    expect(escalation.reason).toContain('confidence 0.7 is below 0.9');
+    await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
+    await run.result();
+    expect(executions.book_slot).toBeUndefined();
   });
 });
 

@@ -4,14 +4,14 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { AgentActivities, ToolActivity, VerifyActivity } from '../activities';
 import { MODEL_ERROR_TYPES, toolActivityName, TOOL_ERROR_TYPES, UNKNOWN_AGENT, verifyActivityName } from '../common/failures';
-import { MODEL_RETRY_DEFAULTS, type RunOptions, type ToolSpec } from '../common/run';
+import { AGENT_ACTIVITY_DEFAULTS, MODEL_RETRY_DEFAULTS, MODEL_STEP_DEFAULTS, TOOL_DEFAULTS } from '../common/defaults';
+import type { RunOptions, ToolSpec } from '../common/run';
 
 export const agentActivities = proxyActivities<AgentActivities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [UNKNOWN_AGENT] },
+  startToCloseTimeout: AGENT_ACTIVITY_DEFAULTS.startToCloseTimeoutMs,
+  retry: { maximumAttempts: AGENT_ACTIVITY_DEFAULTS.maximumAttempts, nonRetryableErrorTypes: [UNKNOWN_AGENT] },
 });
 
-// Defined with the run options, whose check needs them; exported here too, where the policy is applied.
 export { MODEL_RETRY_DEFAULTS };
 
 /**
@@ -28,12 +28,12 @@ export function modelActivity(
   return proxyActivities<AgentActivities>({
     // Shown in the Temporal UI next to the activity: which step this call is.
     summary,
-    startToCloseTimeout: timeouts.modelStartToCloseMs ?? '2 minutes',
+    startToCloseTimeout: timeouts.modelStartToCloseMs ?? MODEL_STEP_DEFAULTS.startToCloseTimeoutMs,
     // A dead worker's model call is retried elsewhere within this; the live one beats every third of it.
-    heartbeatTimeout: timeouts.modelHeartbeatMs ?? '5 seconds',
+    heartbeatTimeout: timeouts.modelHeartbeatMs ?? MODEL_STEP_DEFAULTS.heartbeatTimeoutMs,
     retry: {
       initialInterval: retry.initialIntervalMs ?? MODEL_RETRY_DEFAULTS.initialIntervalMs,
-      backoffCoefficient: 2,
+      backoffCoefficient: MODEL_RETRY_DEFAULTS.backoffCoefficient,
       maximumInterval: retry.maximumIntervalMs ?? MODEL_RETRY_DEFAULTS.maximumIntervalMs,
       maximumAttempts: retry.maximumAttempts ?? MODEL_RETRY_DEFAULTS.maximumAttempts,
       nonRetryableErrorTypes: [MODEL_ERROR_TYPES.badRequest, MODEL_ERROR_TYPES.auth, MODEL_ERROR_TYPES.spendLimit, UNKNOWN_AGENT],
@@ -48,8 +48,8 @@ export function toolActivity(tool: ToolSpec, summary?: string): ToolActivity {
     startToCloseTimeout: tool.startToCloseTimeoutMs,
     ...(tool.heartbeatTimeoutMs !== undefined ? { heartbeatTimeout: tool.heartbeatTimeoutMs } : {}),
     retry: {
-      initialInterval: '500 milliseconds',
-      backoffCoefficient: 2,
+      initialInterval: TOOL_DEFAULTS.initialRetryIntervalMs,
+      backoffCoefficient: TOOL_DEFAULTS.backoffCoefficient,
       maximumAttempts: tool.maximumAttempts,
       nonRetryableErrorTypes: Object.values(TOOL_ERROR_TYPES),
     },
@@ -62,7 +62,7 @@ export function verifyActivity(tool: ToolSpec): VerifyActivity {
   const stubs = proxyActivities<Record<string, VerifyActivity>>({
     summary: `verify the effect of ${tool.name}`,
     startToCloseTimeout: tool.startToCloseTimeoutMs,
-    retry: { initialInterval: '500 milliseconds', maximumAttempts: 3 },
+    retry: { initialInterval: TOOL_DEFAULTS.initialRetryIntervalMs, maximumAttempts: TOOL_DEFAULTS.maximumAttempts },
   });
   return stubs[verifyActivityName(tool.name)] as VerifyActivity;
 }

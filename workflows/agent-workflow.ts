@@ -15,22 +15,29 @@ import {
   patched,
   setHandler,
   TimeoutFailure,
+  workflowInfo,
 } from '@temporalio/workflow';
-import type { Resolution } from '../common/escalation';
-import { INVALID_RUN_OPTIONS, MODEL_UNAVAILABLE_TYPES, RUN_FAILURE_TYPE } from '../common/failures';
-import type { ModelCallResult, ProposedToolCall, ToolResultBlock } from '../common/model';
+import { CARRIED_STATE_REFUSED, INVALID_RUN_OPTIONS, MODEL_UNAVAILABLE_TYPES, RUN_FAILURE_TYPE } from '../common/failures';
+import { AGENT_DEFAULTS } from '../common/defaults';
+import type { ModelCallResult } from '../common/model';
 import { runOptionsProblem, type AgentRunInput, type AgentRunResult, type AgentSpec } from '../common/run';
-import type { ToolCallError } from '../common/trace';
 import { agentActivities, MODEL_RETRY_DEFAULTS, modelActivity } from './activity-stubs';
+import { carriedStateRefusal } from './carried-state';
 import { continueRun, historyIsLong } from './continuation';
 import { enforceLimits } from './limits';
 import { cancelRequestSignal, ledgerQuery, statusQuery, traceQuery } from './messages';
 import { reviewRecommendations } from './recommendations';
 import { RunContext, RunEnded } from './run-context';
-import { dispatchToolCall, execute } from './tool-dispatch';
+import { narrowedLimits, stricterSpec } from './run-policy';
+import { playTurnOrEnd } from './turn';
 
 export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResult> {
-  const run = new RunContext(input);
+  // Carried state is trusted only from this execution's own predecessor (workflows/carried-state.ts). A refused
+  // one is never read: the run starts empty, records why, and fails before any activity. Behind a patch taken only
+  // on a refusal, so runs in flight replay as they ran.
+  const refusal = carriedStateRefusal(input, workflowInfo());
+  const refused = refusal !== undefined && patched(CARRIED_STATE_PATCH);
+  const run = new RunContext(refused ? { ...input, continued: undefined } : input);
   setHandler(statusQuery, () => ({ ...run.state, pendingEscalation: run.desk.current }));
   setHandler(traceQuery, () => run.trace.events);
   setHandler(ledgerQuery, () => run.ledger);
@@ -39,6 +46,7 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
     cancelRequest = request;
   });
   try {
+    if (refused) throw new RunEnded('failed', `carried state refused: ${refusal}; nothing was run`, CARRIED_STATE_REFUSED);
     if (!input.continued) {
       // Any Temporal client can start this workflow. Options it cannot apply (an unknown mode, a timeout that is a
       // word) would throw ordinary errors later, failing the workflow task on every attempt with the run stuck:
@@ -47,7 +55,10 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
       const problem = runOptionsProblem(input.options);
       if (problem && patched(INVALID_OPTIONS_PATCH)) throw new RunEnded('failed', `invalid run options: ${problem}`, INVALID_RUN_OPTIONS);
       run.spec = await describeAgent(input.agent);
-      run.limits = { ...run.spec.limits, ...input.options?.limits };
+      // The agent's limits are ceilings: a run's options may lower them, never raise them (workflows/run-policy.ts).
+      run.limits = run.policyFromRegistry ? narrowedLimits(run.spec.limits, input.options?.limits) : { ...run.spec.limits, ...input.options?.limits };
+    } else if (run.policyFromRegistry) {
+      await retakePolicy(run);
     }
     const text = await agentLoop(run);
     await reviewRecommendations(run);
@@ -68,55 +79,22 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
   }
 }
 
+/** Runs started before carried state was checked took it as it came; they replay that way. */
+export const CARRIED_STATE_PATCH = 'carried-state-only-from-predecessor';
+
 /** Runs started before options were checked went ahead with them; they replay that way. */
 export const INVALID_OPTIONS_PATCH = 'invalid-run-options-end-run';
 
-/** Model step, tool calls, corrective retry or escalation; until the model answers without calling a tool. */
+/** Model step, then the turn (tool calls, corrective attempt or a person), until the model answers without a call. */
 async function agentLoop(run: RunContext): Promise<string> {
-  let failureStreak = run.input.continued?.failureStreak ?? 0;
   for (;;) {
     // Between steps, never while a person is waited on: a long run goes on in a fresh execution.
-    if (historyIsLong(run)) await continueRun(run, failureStreak);
+    if (historyIsLong(run)) await continueRun(run);
     await enforceLimits(run);
     run.state.step++;
     const response = await callModel(run);
-    // Blocks the agent cannot use (an unknown type, a malformed tool_use) never run; the turn counts as failed.
-    const refused = response.refusedBlocks ?? [];
-    if (response.toolCalls.length === 0 && refused.length === 0) return response.text;
-
-    const results: ToolResultBlock[] = [];
-    const errors: ToolCallError[] = [];
-    for (const error of refused) {
-      run.trace.record({ kind: 'validation_error', error, args: null });
-      errors.push(error);
-    }
-    for (const call of response.toolCalls) results.push(await dispatchToolCall(run, call, response.text, errors));
-    if (results.length > 0) run.conversation.push({ role: 'user', content: results });
-    if (refused.length > 0) run.conversation.addUserText(refused.map((e) => e.message).join('\n'));
-
-    if (errors.length === 0) {
-      failureStreak = 0;
-      continue;
-    }
-    failureStreak++;
-    if (failureStreak <= run.correctiveRetries) {
-      run.trace.record({ kind: 'corrective_retry', attempt: failureStreak, of: run.correctiveRetries, errors });
-      continue;
-    }
-    // The corrective attempts failed too: a person decides; the model does not get to loop.
-    const failedIds = new Set(errors.map((e) => e.toolUseId));
-    const editable = [...response.toolCalls].reverse().find((c) => failedIds.has(c.toolUseId) && run.tool(c.name) && run.inScope(c.name));
-    const what = errors.some((e) => e.code === 'invalid_block') ? "the model's responses could not be used" : 'tool calls failed';
-    const resolution = await run.escalate(
-      'invalid_tool_calls',
-      `${what} ${failureStreak} turn(s) in a row (corrective attempts allowed: ${run.correctiveRetries})`,
-      {
-        errors,
-        proposedCall: editable && { toolUseId: editable.toolUseId, tool: editable.name, args: editable.input, reasoning: response.text },
-      },
-    );
-    failureStreak = 0;
-    await applyToFailedCalls(run, resolution, results, editable);
+    if (response.toolCalls.length === 0 && (response.refusedBlocks ?? []).length === 0) return response.text;
+    run.conversation.push({ role: 'user', content: await playTurnOrEnd(run, response) });
   }
 }
 
@@ -135,12 +113,16 @@ async function callModel(run: RunContext): Promise<ModelCallResult> {
         step: run.state.step,
         scenario: run.input.scenario,
         scope: run.input.options?.scope,
+        // The step uses what the run recorded at its start, not what the worker that takes it defines now.
+        model: run.spec.model,
+        ...(run.spec.maxTokens !== undefined ? { maxTokens: run.spec.maxTokens } : {}),
+        ...(run.spec.system ? { system: run.spec.system } : {}),
+        tools: run.spec.tools.map((t) => t.name),
       });
       break;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      // Returns when a person says to try the step again; otherwise the run ends.
-      await modelStepFailed(run, err);
+      await retryOrEndAfterModelFailure(run, err);
     }
   }
   run.state.usage.inputTokens += response.usage.inputTokens;
@@ -170,7 +152,7 @@ export const MODEL_UNAVAILABLE_PATCH = 'model-unavailable-escalates';
  * a person may have the step tried again (approve; answer, with words for the model), end the run (reject), or
  * abort it.
  */
-async function modelStepFailed(run: RunContext, err: unknown): Promise<void> {
+async function retryOrEndAfterModelFailure(run: RunContext, err: unknown): Promise<void> {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
   const application = cause instanceof ApplicationFailure ? cause : undefined;
   const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
@@ -183,7 +165,7 @@ async function modelStepFailed(run: RunContext, err: unknown): Promise<void> {
   const how =
     state === 'NON_RETRYABLE_FAILURE' ? 'not retried' : state === 'MAXIMUM_ATTEMPTS_REACHED' ? `all ${attempts} attempts failed` : `retry state ${state}`;
   const kind = cause instanceof TimeoutFailure ? 'ModelTimeout' : errorType;
-  const resolution = await run.escalate('model_unavailable', `model step ${run.state.step} failed (${kind}, ${how}): ${message}`);
+  const resolution = await run.escalateOrEnd('model_unavailable', `model step ${run.state.step} failed (${kind}, ${how}): ${message}`);
   if (resolution.decision === 'reject') {
     const why = resolution.text ? `: ${resolution.text}` : '';
     throw new RunEnded('failed', `model call failed: ${message}; ${resolution.by} decided not to try again${why}`, errorType);
@@ -192,28 +174,22 @@ async function modelStepFailed(run: RunContext, err: unknown): Promise<void> {
   if (resolution.decision === 'answer' && resolution.text) run.conversation.addUserText(`${resolution.by}: ${resolution.text}`);
 }
 
-/** A person's decision on calls that failed their corrective attempt. */
-async function applyToFailedCalls(run: RunContext, resolution: Resolution, results: ToolResultBlock[], editable?: ProposedToolCall): Promise<void> {
-  const tool = editable && run.tool(editable.name);
-  if (resolution.decision === 'edit' && editable && tool) {
-    const args = resolution.args as Record<string, unknown>;
-    const { block } = await execute(run, tool, editable.toolUseId, args, `edited by ${resolution.by}`, [], resolution.by);
-    const index = results.findIndex((r) => r.tool_use_id === editable.toolUseId);
-    if (index >= 0) results[index] = block;
-    return;
-  }
-  const text =
-    resolution.decision === 'answer'
-      ? `${resolution.by} reviewed your failed tool calls and says: ${resolution.text ?? ''}`
-      : `${resolution.by} reviewed your failed tool calls and rejected them; do not repeat them.${resolution.text ? ` ${resolution.text}` : ''}`;
-  run.conversation.addUserText(text);
+/**
+ * A continued execution takes the agent's policy from its own worker's registry again: what the run recorded and
+ * what the worker says now, the stricter of each; the trace says what a deploy tightened.
+ */
+async function retakePolicy(run: RunContext): Promise<void> {
+  const { spec, tightened } = stricterSpec(run.spec, await describeAgent(run.input.agent));
+  run.spec = spec;
+  run.limits = narrowedLimits(spec.limits, run.limits);
+  if (tightened.length > 0) run.trace.record({ kind: 'policy_change', tightened });
 }
 
 async function describeAgent(agent: string): Promise<AgentSpec> {
   try {
     // Specs recorded by an older worker lack newer fields: runs already in flight keep working on new code.
     const spec = await agentActivities['agent.describe'](agent);
-    return { ...spec, approvers: spec.approvers ?? [], minConfidence: spec.minConfidence ?? 0.5 };
+    return { ...spec, approvers: spec.approvers ?? [], minConfidence: spec.minConfidence ?? AGENT_DEFAULTS.minConfidence };
   } catch (err) {
     if (isCancellation(err)) throw err;
     const message = err instanceof ActivityFailure && err.cause ? err.cause.message : String(err);

@@ -4,16 +4,20 @@
  * reference, and the trace, budgets, ledger and escalation count go with it: the run reads as one run.
  */
 import { allHandlersFinished, condition, makeContinueAsNewFunc, patched, workflowInfo } from '@temporalio/workflow';
+import { CONTINUE_AS_NEW_DEFAULTS } from '../common/defaults';
 import type { AgentRunInput } from '../common/run';
 import type { agentWorkflow } from './agent-workflow';
 import type { RunContext } from './run-context';
 
-export const CONTINUE_AS_NEW_DEFAULTS = { maxEvents: 4_000, maxBytes: 4_000_000 };
+export { CONTINUE_AS_NEW_DEFAULTS };
 
 /** Runs recorded before continue-as-new existed went on in one execution; on replay they still do. */
 export const CONTINUE_AS_NEW_PATCH = 'continue-as-new';
 
 export function historyIsLong(run: RunContext): boolean {
+  // Each execution takes at least one step: its own start (re-reading the agent's policy) adds events, and with a
+  // low maxEvents it would otherwise continue as new again before doing anything, forever.
+  if (run.policyFromRegistry && run.state.step === run.stepAtStart) return false;
   const info = workflowInfo();
   const limits = { ...CONTINUE_AS_NEW_DEFAULTS, ...run.input.options?.continueAsNew };
   const long = info.continueAsNewSuggested || info.historyLength >= limits.maxEvents || info.historySize >= limits.maxBytes;
@@ -21,7 +25,7 @@ export function historyIsLong(run: RunContext): boolean {
 }
 
 /** Waits for Update and Signal handlers to finish, then continues as new. Never returns. */
-export async function continueRun(run: RunContext, failureStreak: number): Promise<never> {
+export async function continueRun(run: RunContext): Promise<never> {
   await condition(allHandlersFinished);
   const info = workflowInfo();
   const next: AgentRunInput = {
@@ -38,7 +42,7 @@ export async function continueRun(run: RunContext, failureStreak: number): Promi
       ledger: run.ledger,
       recommendations: run.recommendations,
       escalations: run.escalationCount,
-      failureStreak,
+      failureStreak: run.failureStreak,
     },
   };
   // The memo and search attributes (agent, status, correlation id) stay with the run in the Temporal UI.

@@ -31,7 +31,7 @@ export async function enforceLimits(run: RunContext): Promise<void> {
   if (!breach) return;
   run.trace.record({ kind: 'limit_reached', ...breach });
   const figure = `${breach.value} of ${breach.max} ${UNITS[breach.limit]}`;
-  const resolution = await run.escalate('limit_reached', `${breach.limit} limit reached: ${figure}`);
+  const resolution = await run.escalateOrEnd('limit_reached', `${breach.limit} limit reached: ${figure}`);
   if (resolution.decision === 'reject') {
     throw new RunEnded('failed', `${breach.limit} limit reached (${figure}); more was refused by ${resolution.by}`, 'LimitReached');
   }

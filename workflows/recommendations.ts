@@ -3,13 +3,13 @@
  * recommendation runs as an action with that person recorded; a rejected one never runs.
  */
 import type { RunContext } from './run-context';
-import { execute } from './tool-dispatch';
+import { runToolCall } from './tool-dispatch';
 
 export async function reviewRecommendations(run: RunContext): Promise<void> {
   for (const recommendation of run.recommendations) {
     const tool = run.tool(recommendation.tool);
     if (!tool) continue;
-    const resolution = await run.escalate('recommendation', `recommended action: ${recommendation.tool} (advise mode)`, {
+    const resolution = await run.escalateOrEnd('recommendation', `recommended action: ${recommendation.tool} (advise mode)`, {
       proposedCall: {
         toolUseId: recommendation.toolUseId,
         tool: recommendation.tool,
@@ -23,9 +23,9 @@ export async function reviewRecommendations(run: RunContext): Promise<void> {
       recommendation.status = 'rejected';
     } else {
       const args = resolution.decision === 'edit' ? (resolution.args as Record<string, unknown>) : recommendation.args;
-      const outcome = await execute(run, tool, recommendation.toolUseId, args, recommendation.reasoning, [], resolution.by);
+      const outcome = await runToolCall(run, { tool, toolUseId: recommendation.toolUseId, args, reasoning: recommendation.reasoning, approvedBy: resolution.by });
       recommendation.status = 'approved';
-      recommendation.result = outcome.ok ? outcome.result : outcome.block.content;
+      recommendation.result = outcome.failure ? outcome.block.content : outcome.result;
     }
     run.trace.record({ kind: 'recommendation', recommendation: { ...recommendation } });
   }

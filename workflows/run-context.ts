@@ -2,7 +2,7 @@
  * The state one agent run carries, and the two moves every part of the loop needs: record a status change (kept
  * in the search attributes, so visibility queries find the run) and escalate to a person.
  */
-import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { ALLOWED_DECISIONS, type Escalation, type EscalationKind, type ProposedCall, type Resolution } from '../common/escalation';
 import type { AuthorityMode } from '../common/policy';
 import type { AgentRunInput, AgentSpec, LedgerEntry, Recommendation, RunLimits, RunState, RunStatus, ToolSpec } from '../common/run';
@@ -13,14 +13,23 @@ import { Conversation } from './conversation';
 import { EscalationDesk } from './escalation-desk';
 import { TraceLog } from './trace-log';
 
-/** How a run ends: thrown from deep inside the loop, caught once at the top. */
-export class RunEnded {
+/**
+ * How a run ends: thrown from deep inside the loop (by the functions whose names end in `OrEnd`), caught once at
+ * the top of the workflow. Never reaches Temporal: the top turns it into the run's result or failure.
+ */
+export class RunEnded extends Error {
+  override readonly name = 'RunEnded';
   constructor(
     readonly status: 'completed' | 'failed' | 'timed_out' | 'cancelled',
     readonly text: string,
     readonly errorType?: string,
-  ) {}
+  ) {
+    super(text);
+  }
 }
+
+/** Runs started before policy came only from the registry let options loosen it; they replay that way. */
+export const POLICY_FROM_REGISTRY_PATCH = 'policy-from-registry';
 
 export class RunContext {
   readonly workflowId: string;
@@ -35,9 +44,19 @@ export class RunContext {
   spec!: AgentSpec;
   limits!: RunLimits;
   private escalations = 0;
+  /**
+   * Policy from the worker's registry only (workflows/run-policy.ts): options narrow, never loosen, and continued
+   * executions re-read the agent. Runs started before that replay with the rules they ran under.
+   */
+  readonly policyFromRegistry: boolean;
+  /** The run's step count when this execution started: what continue-as-new carried in. */
+  readonly stepAtStart: number;
+  /** Failed turns in a row, for the corrective budget (workflows/corrective-rule.ts); crosses continue-as-new. */
+  failureStreak = 0;
 
   constructor(readonly input: AgentRunInput) {
     ({ workflowId: this.workflowId, runId: this.runId } = workflowInfo());
+    this.policyFromRegistry = patched(POLICY_FROM_REGISTRY_PATCH);
     this.state = {
       status: 'running',
       mode: input.options?.mode ?? 'act',
@@ -63,9 +82,11 @@ export class RunContext {
       this.ledger.push(...carried.ledger);
       this.recommendations.push(...carried.recommendations);
       this.escalations = carried.escalations;
+      this.failureStreak = carried.failureStreak;
       this.spec = carried.spec;
       this.limits = carried.limits;
     }
+    this.stepAtStart = this.state.step;
   }
 
   /** Escalations raised so far in the run (across its executions). */
@@ -77,8 +98,11 @@ export class RunContext {
     return this.state.mode;
   }
 
+  /** The agent's corrective budget, or the run's when that is lower. */
   get correctiveRetries(): number {
-    return this.input.options?.correctiveRetries ?? this.spec.correctiveRetries;
+    const requested = this.input.options?.correctiveRetries;
+    if (!this.policyFromRegistry) return requested ?? this.spec.correctiveRetries;
+    return Math.min(requested ?? this.spec.correctiveRetries, this.spec.correctiveRetries);
   }
 
   get escalationTimeoutMs(): number {
@@ -95,9 +119,11 @@ export class RunContext {
     return !scope || scope.includes(name);
   }
 
-  /** The stricter of the tool's and the run's (or agent's) thresholds. */
+  /** The strictest of the tool's, the agent's and the run's thresholds (a run may raise it, never lower it). */
   minConfidence(tool: ToolSpec): number {
-    return Math.max(tool.minConfidence ?? 0, this.input.options?.minConfidence ?? this.spec.minConfidence);
+    const requested = this.input.options?.minConfidence;
+    if (!this.policyFromRegistry) return Math.max(tool.minConfidence ?? 0, requested ?? this.spec.minConfidence);
+    return Math.max(tool.minConfidence ?? 0, this.spec.minConfidence, requested ?? 0);
   }
 
   setStatus(status: RunStatus): void {
@@ -108,8 +134,8 @@ export class RunContext {
     ]);
   }
 
-  /** Raises an escalation and returns the person's decision; a timeout or an abort ends the run. */
-  async escalate(
+  /** Raises an escalation and returns the person's decision; a timeout or an abort ends the run (RunEnded). */
+  async escalateOrEnd(
     kind: EscalationKind,
     reason: string,
     extra: { proposedCall?: ProposedCall; errors?: ToolCallError[] } = {},

@@ -9,6 +9,7 @@ import { TOOL_ERROR_TYPES } from '../common/failures';
 import { isOffloaded } from '../common/conversation';
 import type { ProposedToolCall, ToolResultBlock } from '../common/model';
 import { decide } from '../common/policy';
+import { brief } from '../common/text';
 import type { LedgerEntry, ToolSpec } from '../common/run';
 import type { ToolCallError } from '../common/trace';
 import { toolActivity, verifyActivity } from './activity-stubs';
@@ -18,22 +19,30 @@ export function errorBlock(toolUseId: string, message: string): ToolResultBlock 
   return { type: 'tool_result', tool_use_id: toolUseId, content: message, is_error: true };
 }
 
-/** Validated, in scope, authorised (or escalated), executed: one tool call. Failures are added to `errors`. */
-export async function dispatchToolCall(
-  run: RunContext,
-  call: ProposedToolCall,
-  reasoning: string,
-  errors: ToolCallError[],
-): Promise<ToolResultBlock> {
-  const refuse = (error: ToolCallError, args: unknown) => {
-    run.trace.record({ kind: 'validation_error', error, args });
-    errors.push(error);
-    return errorBlock(call.toolUseId, error.message);
+/** What one proposed call came to: the tool_result for the model, and the failure when it counts as one. */
+export interface CallOutcome {
+  block: ToolResultBlock;
+  /** Set when the call was refused or failed: it counts toward the turn's corrective budget. */
+  failure?: ToolCallError;
+  /** The tool's result, when it ran and succeeded. */
+  result?: unknown;
+}
+
+/**
+ * Validated, in scope, authorised (or escalated), executed: one tool call. Can end the run: an escalation it
+ * raises ends it when it times out or a person aborts.
+ */
+export async function dispatchToolCall(run: RunContext, call: ProposedToolCall, reasoning: string): Promise<CallOutcome> {
+  const refuse = (failure: ToolCallError, args: unknown): CallOutcome => {
+    run.trace.record({ kind: 'validation_error', error: failure, args });
+    return { block: errorBlock(call.toolUseId, failure.message), failure };
   };
   if (!call.check.ok) return refuse(call.check.error, call.input);
   const check = call.check;
   const tool = run.tool(call.name);
-  if (!tool) throw new Error(`unreachable: validated call to unknown tool ${call.name}`);
+  // The model step validates against the run's recorded tools; a verdict recorded by a step that did not (before
+  // the step took the recorded spec) may name a tool this run never had: refused like any unknown tool.
+  if (!tool) return refuse({ tool: call.name, toolUseId: call.toolUseId, code: 'unknown_tool', message: unknownToolMessage(run, call.name) }, call.input);
   if (!run.inScope(tool.name)) {
     const allowed = run.input.options?.scope?.join(', ') || 'none';
     return refuse(
@@ -60,9 +69,11 @@ export async function dispatchToolCall(
     run.recommendations.push(recommendation);
     run.trace.record({ kind: 'recommendation', recommendation });
     return {
-      type: 'tool_result',
-      tool_use_id: call.toolUseId,
-      content: `Recorded as a recommendation for a person to review; not executed (this run only advises).`,
+      block: {
+        type: 'tool_result',
+        tool_use_id: call.toolUseId,
+        content: `Recorded as a recommendation for a person to review; not executed (this run only advises).`,
+      },
     };
   }
 
@@ -73,13 +84,18 @@ export async function dispatchToolCall(
     const reason = lowConfidence
       ? `confidence ${check.confidence} is below ${run.minConfidence(tool)} for "${tool.name}": ${check.rationale ?? ''}`
       : (check.tightenedBy ?? `"${tool.name}" is irreversible and needs a person's approval`);
-    const resolution = await run.escalate(lowConfidence ? 'low_confidence' : 'approval_required', reason, { proposedCall });
+    const resolution = await run.escalateOrEnd(lowConfidence ? 'low_confidence' : 'approval_required', reason, { proposedCall });
     const declined = declinedResult(call.toolUseId, resolution);
-    if (declined) return declined;
+    if (declined) return { block: declined };
     if (resolution.decision === 'edit') args = resolution.args as Record<string, unknown>;
     approvedBy = resolution.by;
   }
-  return (await execute(run, tool, call.toolUseId, args, reasoning, errors, approvedBy)).block;
+  return runToolCall(run, { tool, toolUseId: call.toolUseId, args, reasoning, approvedBy });
+}
+
+function unknownToolMessage(run: RunContext, name: string): string {
+  const known = run.spec.tools.map((t) => t.name).join(', ');
+  return `There is no tool named ${JSON.stringify(name.slice(0, 80))}. Nothing was executed. Available tools: ${known}.`;
 }
 
 /** What the model hears when a person did not let the call run; undefined when they approved or edited it. */
@@ -94,21 +110,27 @@ export function declinedResult(toolUseId: string, resolution: Resolution): ToolR
   return undefined;
 }
 
-/** Runs the tool's activity and turns its outcome into a tool_result; a failure is recorded, not thrown. */
-export async function execute(
-  run: RunContext,
-  tool: ToolSpec,
-  toolUseId: string,
-  args: Record<string, unknown>,
-  reasoning: string,
-  errors: ToolCallError[],
-  approvedBy?: string,
-): Promise<{ block: ToolResultBlock; ok: boolean; result?: unknown }> {
+/** One call to run: the tool, the arguments that passed its schema (a person's edit included), and why. */
+export interface ToolCallRequest {
+  tool: ToolSpec;
+  toolUseId: string;
+  args: Record<string, unknown>;
+  /** The model's text before the call, or who edited it. */
+  reasoning: string;
+  /** The person who approved (or edited) the call, when one did. */
+  approvedBy?: string;
+}
+
+/**
+ * Runs the tool's activity and turns its outcome into a tool_result; a failure is returned, not thrown. Can end
+ * the run: a failed verification escalates.
+ */
+export async function runToolCall(run: RunContext, { tool, toolUseId, args, reasoning, approvedBy }: ToolCallRequest): Promise<CallOutcome> {
   run.trace.record({ kind: 'tool_call', toolUseId, tool: tool.name, args, reasoning, effect: tool.effect });
   // The same on every attempt and every replay of this call: a retried side effect finds its first result.
   const idempotencyKey = `${run.workflowId}/${toolUseId}`;
   try {
-    const summary = `${tool.name} ${briefJson(args)}${approvedBy ? ` (approved by ${approvedBy})` : ''}`;
+    const summary = `${tool.name} ${brief(args, 120)}${approvedBy ? ` (approved by ${approvedBy})` : ''}`;
     const result = await toolActivity(tool, summary)({
       args,
       context: {
@@ -123,14 +145,14 @@ export async function execute(
     });
     run.trace.record({ kind: 'tool_result', toolUseId, tool: tool.name, result });
     const block = resultBlock(toolUseId, result);
-    if (tool.effect === 'read') return { block, ok: true, result };
+    if (tool.effect === 'read') return { block, result };
     const verified = await recordAction(run, tool, { toolUseId, args, result, idempotencyKey, approvedBy });
-    return { block: verified ?? block, ok: true, result };
+    return { block: verified ?? block, result };
   } catch (err) {
     // A cancelled run is not a failed tool: let the cancellation reach the top of the workflow.
     if (isCancellation(err)) throw err;
     const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause : undefined;
-    const error: ToolCallError = {
+    const failure: ToolCallError = {
       tool: tool.name,
       toolUseId,
       code:
@@ -141,9 +163,8 @@ export async function execute(
             : 'tool_failed',
       message: `"${tool.name}" failed: ${cause?.message ?? (err instanceof Error ? err.message : String(err))}`,
     };
-    run.trace.record({ kind: 'tool_error', error });
-    errors.push(error);
-    return { block: errorBlock(toolUseId, error.message), ok: false };
+    run.trace.record({ kind: 'tool_error', error: failure });
+    return { block: errorBlock(toolUseId, failure.message), failure };
   }
 }
 
@@ -181,7 +202,7 @@ async function recordAction(
   entry.verification = verification;
   run.trace.record({ kind: 'verification', toolUseId: action.toolUseId, tool: tool.name, ...verification });
   if (verification.ok) return undefined;
-  const resolution = await run.escalate('verification_failed', `"${tool.name}" ran but its effect could not be verified: ${verification.detail}`, {
+  const resolution = await run.escalateOrEnd('verification_failed', `"${tool.name}" ran but its effect could not be verified: ${verification.detail}`, {
     proposedCall: { toolUseId: action.toolUseId, tool: tool.name, args: action.args, reasoning: '' },
   });
   if (resolution.decision === 'approve') return undefined;
@@ -197,10 +218,4 @@ function resultBlock(toolUseId: string, result: unknown): ToolResultBlock {
   if (!isOffloaded(result)) return { type: 'tool_result', tool_use_id: toolUseId, content: JSON.stringify(result) };
   const { key, bytes } = result.$offloaded;
   return { type: 'tool_result', tool_use_id: toolUseId, content: `[stored output, ${bytes} bytes]`, offloaded: { key, bytes } };
-}
-
-/** A one-line rendering of arguments for an activity summary. */
-function briefJson(value: unknown): string {
-  const json = JSON.stringify(value) ?? '';
-  return json.length > 120 ? `${json.slice(0, 117)}...` : json;
 }
