@@ -22,6 +22,7 @@ import { getFreePort } from '../temporal-config/dev-server';
 import { provisionTemporalCli } from '../temporal-config/provision-cli';
 import { projectRoot } from '../temporal-config/settings';
 import { auditRun, type RunAudit, type StartedRun } from './audit';
+import { hermeticEnv } from './hermetic-env';
 import { isAlive, RestartableServer, rssOf, startWorker, stopWorker, type WorkerSlot } from './processes';
 import { pickScenario, seededRandom } from './scenarios';
 import { summarize, type SoakSummary } from './summary';
@@ -71,8 +72,7 @@ async function soak(opts: SoakOptions): Promise<number> {
   // The workers' store (DURABLE_AGENT_DATA_DIR below): the client reads what they offload.
   const store = withPayloadEncryption(await LocalBlobStore.open(join(dataDir, 'blobs')), encryptionEnv(config.encryption));
   const client = await AgentClient.connect({ address: server.address, taskQueue }, { store, config });
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  const env = hermeticEnv({
     TEMPORAL_ADDRESS: server.address,
     DURABLE_AGENT_TASK_QUEUE: taskQueue,
     DURABLE_AGENT_MODEL_URL: model.url,
@@ -83,8 +83,7 @@ async function soak(opts: SoakOptions): Promise<number> {
     CRASH_PAUSE_MS: '300',
     // Spans would go to the workers' stderr, which the soak only keeps for failure reports.
     DURABLE_AGENT_TRACES: 'off',
-  };
-  for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'DURABLE_AGENT_AGENTS', 'DEBUG']) delete env[key];
+  });
 
   // The steady worker only sees server restarts (its memory is watched); the chaos worker is killed and restarted.
   const steady: WorkerSlot = { name: 'steady', incarnation: 0 };

@@ -19,6 +19,7 @@ import { startScriptedModelServer, type ScriptedModelServer } from '../scripted-
 import { spawnWorkerProcess, type WorkerProcess } from '../soak/worker-process';
 import { getFreePort } from '../temporal-config/dev-server';
 import { startTestServer, type TestServer, type TestServerOptions } from './helpers/local-server';
+import { hermeticEnv } from './helpers/hermetic-env';
 import { eventsOf, uniqueId, waitForEscalation } from './helpers/runs';
 
 jest.setTimeout(90_000);
@@ -60,8 +61,7 @@ interface WorkerEnv {
 
 /** A person's environment, pointed at this file's servers; nothing from the host (an API key) leaks in. */
 function workerEnv(name: string, env: WorkerEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {
-    ...process.env,
+  return hermeticEnv({
     TEMPORAL_ADDRESS: server?.address,
     TEMPORAL_NAMESPACE: server?.namespace,
     DURABLE_AGENT_TASK_QUEUE: env.taskQueue,
@@ -72,11 +72,9 @@ function workerEnv(name: string, env: WorkerEnv): NodeJS.ProcessEnv {
     CRASH_PAUSE_MS: String(env.pauseMs ?? 0),
     // The workers' spans are not what these tests read.
     DURABLE_AGENT_TRACES: 'off',
-  };
-  // The workflow bundle jest's global setup built: the worker starts in a second instead of running webpack.
-  if (process.env.DURABLE_AGENT_TEST_BUNDLE) out.DURABLE_AGENT_WORKFLOW_BUNDLE = process.env.DURABLE_AGENT_TEST_BUNDLE;
-  for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'DURABLE_AGENT_AGENTS', 'DEBUG']) delete out[key];
-  return out;
+    // The workflow bundle jest's global setup built: the worker starts in a second instead of running webpack.
+    DURABLE_AGENT_WORKFLOW_BUNDLE: process.env.DURABLE_AGENT_TEST_BUNDLE,
+  });
 }
 
 /** `durable-agent worker --agents test/fixtures/crash-agent.js`, resolved once it says it is polling. */

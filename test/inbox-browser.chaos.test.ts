@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { opsAgent } from '../examples/ops-agent/agent';
 import { startInboxServer, type InboxIdentity, type InboxServer } from '../inbox/server';
 import { launchBrowser, SCREENSHOTS } from './helpers/browser';
+import { hermeticEnv } from './helpers/hermetic-env';
 import { eventsOf, uniqueId, waitForEscalation } from './helpers/runs';
 import { tempDataDir, useTestEnv } from './helpers/test-env';
 
@@ -126,8 +127,7 @@ test("behind a proxy, the page refuses to act without the proxy's identity heade
 
 test('the demo with --inbox waits for a person to approve in the inbox page, then finishes', async () => {
   const scratch = mkdtempSync(join(tmpdir(), 'durable-agent-inbox-demo-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', DURABLE_AGENT_TEMPORAL_DB: join(scratch, 'temporal.sqlite') };
-  for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'DURABLE_AGENT_MODEL_URL', 'DURABLE_AGENT_DATA_DIR']) delete env[key];
+  const env = hermeticEnv({ CI: 'true', DURABLE_AGENT_TEMPORAL_DB: join(scratch, 'temporal.sqlite') });
   const demo = spawn(process.execPath, [join(__dirname, '..', 'dist', 'cli', 'main.js'), 'demo', '--ephemeral', '--inbox', 'pat', '--inbox-port', '0'], {
     cwd: scratch,
     env,

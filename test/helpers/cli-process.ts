@@ -4,6 +4,7 @@
  */
 import { execFile, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { hermeticEnv } from './hermetic-env';
 
 export const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
 
@@ -26,8 +27,7 @@ export interface CliTarget {
 }
 
 export function cliEnv(target: CliTarget, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
+  return hermeticEnv({
     CI: 'true',
     TEMPORAL_ADDRESS: target.address,
     TEMPORAL_NAMESPACE: target.namespace,
@@ -36,11 +36,7 @@ export function cliEnv(target: CliTarget, extra: NodeJS.ProcessEnv = {}): NodeJS
     DURABLE_AGENT_DATA_DIR: join(target.scratch, 'data'),
     DURABLE_AGENT_TEMPORAL_DB: join(target.scratch, 'temporal', 'temporal.sqlite'),
     ...extra,
-  };
-  for (const key of ['ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'DURABLE_AGENT_MODEL_URL', 'DURABLE_AGENT_AGENTS', 'DURABLE_AGENT_CODEC_TOKEN', 'DURABLE_AGENT_INBOX_USER', 'DEBUG']) {
-    if (!(key in extra)) delete env[key];
-  }
-  return env;
+  });
 }
 
 /** `children`, when given, holds the process while it runs (a test kills what is left when it ends). */
