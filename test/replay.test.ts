@@ -63,7 +63,7 @@ function startMs(history: { events?: { eventTime?: { seconds?: unknown; nanos?: 
  * Histories recorded by earlier versions of the workflow stay committed in their own folders and keep replaying:
  * they stand for runs still in flight when new code is deployed.
  */
-const GENERATIONS = ['.', 'before-authority'];
+const GENERATIONS = ['.', 'before-authority', 'before-trust-boundary'];
 
 // The bundle's workflow interceptors emit spans through a sink: a replay worker drops them.
 const bundle = () => ({ workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string }, sinks: DROP_WORKFLOW_SPANS });

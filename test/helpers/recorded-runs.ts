@@ -146,6 +146,15 @@ export const RECORDED_RUNS: RecordedRun[] = [
     start: { scenario: 'two-failures', options: { continueAsNew: { maxEvents: 10 } } },
     decisions: [{ decision: 'edit', by: 'pat', args: { startsAt: '2026-12-02T09:00:00Z', minutes: 30 } }],
   },
+  {
+    // A failed turn with an unusable block beside the failed call, edited by a person: the edited call's result
+    // goes back in the one user message the turn builds.
+    name: 'edit-after-unusable-block',
+    agent: 'tester',
+    prompt: 'book it',
+    start: { scenario: 'edit-after-unusable-block' },
+    decisions: [{ decision: 'edit', by: 'pat', args: { startsAt: '2026-12-02T09:00:00Z', minutes: 30 } }],
+  },
 ];
 
 /** A run that continued as new is committed as one file per execution: `<name>~<n>.json`, n from 1. */
