@@ -1,7 +1,8 @@
 /**
- * The inbox page: one static HTML document with its own script (no build step, no framework). Everything it
- * shows comes from `/api/escalations` and is inserted as text, never as HTML, since arguments and the model's
- * words are untrusted.
+ * The inbox page: one static HTML document, its stylesheet and its script, each served as its own file (no build
+ * step, no framework). The Content-Security-Policy allows only these files ('self'), no inline script, so text
+ * that reached the page could not run even if it were ever inserted as HTML. Everything the page shows comes from
+ * `/api/escalations` and is inserted as text, never as HTML, since arguments and the model's words are untrusted.
  */
 export const inboxPage = `<!doctype html>
 <html lang="en">
@@ -9,8 +10,21 @@ export const inboxPage = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>durable-agent · escalations</title>
-<style>
-  :root { font-family: system-ui, sans-serif; color: #1d2330; background: #f4f5f7; }
+<link rel="stylesheet" href="/inbox.css">
+</head>
+<body>
+<header>
+  <h1>durable-agent · escalations waiting for a person</h1>
+  <span id="identity">…</span>
+  <button id="refresh" type="button">Refresh</button>
+</header>
+<main id="runs"><p class="empty">Loading…</p></main>
+<script src="/inbox.js"></script>
+</body>
+</html>
+`;
+
+export const inboxStyle = `  :root { font-family: system-ui, sans-serif; color: #1d2330; background: #f4f5f7; }
   body { margin: 0; }
   header { display: flex; gap: 1rem; align-items: center; padding: .8rem 1.5rem; background: #1d2330; color: #fff; }
   header h1 { font-size: 1.1rem; margin: 0; flex: 1; }
@@ -44,17 +58,9 @@ export const inboxPage = `<!doctype html>
   .result.ok { background: #dcfce7; color: #14532d; }
   .result.refused { background: #fee2e2; color: #7f1d1d; }
   .error { color: #b42318; }
-</style>
-</head>
-<body>
-<header>
-  <h1>durable-agent · escalations waiting for a person</h1>
-  <span id="identity">…</span>
-  <button id="refresh" type="button">Refresh</button>
-</header>
-<main id="runs"><p class="empty">Loading…</p></main>
-<script>
-"use strict";
+`;
+
+export const inboxScript = `"use strict";
 var state = { identity: null, busy: false, lastLoad: 0 };
 
 function el(tag, attrs) {
@@ -199,7 +205,16 @@ function show(node, ok, message) {
 
 function load() {
   state.lastLoad = Date.now();
-  return fetch("/api/escalations").then(function (res) { return res.json(); }).then(function (data) {
+  return fetch("/api/escalations").then(function (res) {
+    return res.json().then(function (data) { return { status: res.status, data: data }; });
+  }).then(function (r) {
+    var data = r.data;
+    if (r.status !== 200) {
+      // Behind a proxy, reading needs an identity too: say why instead of showing an empty inbox.
+      showIdentity(null, data.error);
+      document.getElementById("runs").textContent = "refused: " + data.error;
+      return;
+    }
     showIdentity(data.identity, null);
     var main = document.getElementById("runs");
     main.textContent = "";
@@ -219,7 +234,4 @@ setInterval(function () {
   if (!state.busy && !typing && Date.now() - state.lastLoad > 15000) load();
 }, 1000);
 load();
-</script>
-</body>
-</html>
 `;

@@ -1,14 +1,16 @@
 /**
  * The escalation inbox, end to end: a real dev server, a worker, the demo scenario, `startInboxServer`, and headless
  * Chromium clicking on the page. A person reads what the run waits on, has an invalid edit refused by the
- * workflow's validator, and approves; behind a proxy, the page refuses to act until the proxy names the person.
+ * workflow's validator, and approves; behind an HTTPS proxy, the page acts as the person the proxy names, and
+ * shows nothing to a request that did not come through the proxy.
  * test/inbox.test.ts tests the API without a browser.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { opsAgent } from '../examples/ops-agent/agent';
 import { startInboxServer, type InboxIdentity, type InboxServer } from '../inbox/server';
 import { launchBrowser, SCREENSHOTS } from './helpers/browser';
@@ -24,8 +26,8 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => browser?.close());
 
-async function withInbox<T>(identity: InboxIdentity, fn: (inbox: InboxServer) => Promise<T>): Promise<T> {
-  const inbox = await startInboxServer({ client: env().client, identity });
+async function withInbox<T>(identity: InboxIdentity, fn: (inbox: InboxServer) => Promise<T>, publicOrigin?: string): Promise<T> {
+  const inbox = await startInboxServer({ client: env().client, identity, publicOrigin });
   try {
     return await fn(inbox);
   } finally {
@@ -92,31 +94,76 @@ test('a person reads the escalation, an invalid edit is refused by the validator
   });
 }, 120_000);
 
-test("behind a proxy, the page refuses to act without the proxy's identity header, and acts as the person it names", async () => {
+const PROXY_SECRET = 'inbox-proxy-secret-4c1d9e7a20b3';
+const PUBLIC_ORIGIN = 'https://inbox.example.com';
+
+/**
+ * A TLS-terminating proxy in front of the inbox, played by the browser context's router: the page lives at
+ * https://inbox.example.com (so the browser sends that Origin), and every request is forwarded to the inbox with
+ * the public Host, the person the proxy authenticated, and the shared secret. Anything the browser itself put in
+ * the identity or secret header is replaced, as a real proxy must.
+ */
+async function behindProxy(context: BrowserContext, inboxUrl: string, user: string): Promise<void> {
+  await context.route(`${PUBLIC_ORIGIN}/**`, async (route) => {
+    const req = route.request();
+    const url = new URL(req.url());
+    const headers: Record<string, string> = { ...(await req.allHeaders()), host: url.host, 'x-forwarded-user': user, 'x-inbox-proxy-secret': PROXY_SECRET };
+    for (const name of Object.keys(headers)) if (name.startsWith(':')) delete headers[name];
+    const upstream = await forward(inboxUrl, { method: req.method(), path: `${url.pathname}${url.search}`, headers, body: req.postDataBuffer() });
+    await route.fulfill(upstream);
+  });
+}
+
+/** One HTTP request with the headers as given (fetch would replace Host). */
+function forward(
+  base: string,
+  opts: { method: string; path: string; headers: Record<string, string>; body: Buffer | null },
+): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, method: opts.method, path: opts.path, headers: opts.headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : String(v)]));
+        resolve({ status: res.statusCode ?? 502, headers, body: Buffer.concat(chunks) });
+      });
+    });
+    req.on('error', reject);
+    req.end(opts.body ?? undefined);
+  });
+}
+
+test("behind an HTTPS proxy, the page acts as the person the proxy names; without the proxy's secret it shows and decides nothing", async () => {
   await env().withWorker([opsAgent], async () => {
     const run = await env().client.start('ops', 'Refund Ana for the broken teapot.', { scenario: 'demo', correlationId: uniqueId('proxy') });
     const escalation = await waitForEscalation(run);
+    const identity: InboxIdentity = { header: 'X-Forwarded-User', proxySecret: { header: 'X-Inbox-Proxy-Secret', value: PROXY_SECRET } };
 
-    await withInbox({ header: 'X-Forwarded-User' }, async (inbox) => {
-      const anonymous = await browser.newPage();
+    await withInbox(identity, async (inbox) => {
+      // Straight to the port, naming a person in the identity header: no secret, so no identity, so nothing shown.
+      const direct = await browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-User': 'mallory' } });
+      const anonymous = await direct.newPage();
       await anonymous.goto(inbox.url);
-      let card = await cardOf(anonymous, run.workflowId);
+      await anonymous.locator('#runs').filter({ hasText: 'refused:' }).waitFor({ timeout: 20_000 });
+      expect(await anonymous.locator('#runs').innerText()).toMatch(/did not come through the configured proxy/);
       await expect(anonymous.locator('#identity').innerText()).resolves.toContain('no identity');
-      await card.locator('button[data-decision=approve]').click();
-      expect(await refusal(card.locator('.result'))).toMatch(/refused: no identity: the request carries no X-Forwarded-User header/);
-      expect((await run.pendingEscalation())?.id).toBe(escalation.id);
-      await anonymous.close();
+      expect(await anonymous.locator('article').count()).toBe(0);
+      await direct.close();
 
-      const context = await browser.newContext({ extraHTTPHeaders: { 'X-Forwarded-User': 'sam' } });
+      const context = await browser.newContext();
+      await behindProxy(context, inbox.url, 'sam');
       const page = await context.newPage();
-      await page.goto(inbox.url);
-      card = await cardOf(page, run.workflowId);
+      await page.goto(`${PUBLIC_ORIGIN}/`);
+      const card = await cardOf(page, run.workflowId);
       await expect(page.locator('#identity').innerText()).resolves.toBe('acting as sam');
       await card.locator('textarea[name=text]').fill('wrong customer, stop here');
       await card.locator('button[data-decision=abort]').click();
       await card.locator('.result').filter({ hasText: 'done:' }).waitFor({ timeout: 20_000 });
+      expect(await card.locator('.result').innerText()).toContain('done: abort by sam');
       await context.close();
-    });
+    }, PUBLIC_ORIGIN);
+    expect(escalation.kind).toBe('approval_required');
 
     const outcome = await run.result();
     const resolution = eventsOf(outcome.trace, 'resolution').at(-1)?.resolution;
