@@ -46,6 +46,11 @@ export interface RecordedRequest {
   attempt: number | null;
   /** The parsed JSON body (or the raw text when it was not JSON). */
   body: unknown;
+  /**
+   * The request's headers as they arrived (names lower-case), credentials included: tests assert what a client sends
+   * a non-Anthropic server (a real API key must never arrive here). Kept in this process only, like the bodies.
+   */
+  headers: Record<string, string>;
   /** The HTTP status sent; 0 while the answer is pending, or when no response was sent (a reset, a stall). */
   status: number;
   /** The error message sent, for non-200 answers, or what the fault did. */
@@ -84,6 +89,20 @@ function firstHeader(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   const first = Array.isArray(value) ? value[0] : value;
   return first === undefined || first === '' ? undefined : first;
+}
+
+function headerRecord(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+const CREDENTIAL_HEADERS = new Set(['authorization', 'x-api-key', 'proxy-authorization', 'cookie']);
+
+function maskCredentials(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, CREDENTIAL_HEADERS.has(name) ? '[masked]' : value]));
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -187,6 +206,7 @@ export async function startScriptedModelServer(opts: ScriptedModelServerOptions)
       turn: null,
       attempt: null,
       body: null,
+      headers: headerRecord(req),
       status: 0,
     };
     // Recorded on arrival and completed as the answer goes out, so a request still waiting (a stall) shows too.
@@ -306,7 +326,8 @@ export async function startScriptedModelServer(opts: ScriptedModelServerOptions)
       return;
     }
     if (req.method === 'GET' && path === '/requests') {
-      sendJson(res, 200, requests);
+      // Over HTTP the credentials are masked: anything on loopback can ask. Tests read `requests` in process.
+      sendJson(res, 200, requests.map((r) => ({ ...r, headers: maskCredentials(r.headers) })));
       return;
     }
     req.resume();

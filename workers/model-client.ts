@@ -61,12 +61,50 @@ export function describeModelChoice(choice: ModelChoice): string {
 export function createModelClient(opts: ModelClientOptions = {}, settings: ModelSettings = configFromEnv().model): ModelClient {
   const choice = chooseModel(settings, opts);
   if (choice.kind === 'none') throw new Error(describeModelChoice(choice));
-  const anthropic = new Anthropic({
-    apiKey: choice.kind === 'anthropic' ? choice.apiKey : 'scripted-model-needs-no-key',
-    baseURL: choice.baseURL ?? undefined,
-    // Temporal owns retries; a second retry layer here would multiply attempts and hide them from history. No
-    // client-wide timeout: every request passes its own, a little under the activity's start-to-close.
-    maxRetries: 0,
-  });
+  const anthropic =
+    choice.kind === 'anthropic'
+      ? new Anthropic({
+          apiKey: choice.apiKey,
+          // Named here, never left to the SDK: it would read this process's ANTHROPIC_BASE_URL on its own, and send
+          // the key to an address the configuration did not choose for it.
+          baseURL: choice.baseURL ?? ANTHROPIC_API_URL,
+          // Temporal owns retries; a second retry layer here would multiply attempts and hide them from history. No
+          // client-wide timeout: every request passes its own, a little under the activity's start-to-close.
+          maxRetries: 0,
+        })
+      : new Anthropic({
+          apiKey: SCRIPTED_PLACEHOLDER_KEY,
+          baseURL: choice.baseURL,
+          maxRetries: 0,
+          // The SDK adds headers from the environment (ANTHROPIC_CUSTOM_HEADERS, which may carry a gateway's key) to
+          // every client; a scripted server gets only the headers the Messages API and the scenarios need.
+          fetch: (url, init) => fetch(url, { ...init, headers: scriptedModelHeaders(init?.headers) }),
+        });
   return { anthropic, scripted: choice.kind === 'scripted', baseURL: anthropic.baseURL };
+}
+
+/** Where the real key goes when no ANTHROPIC_BASE_URL is configured. */
+export const ANTHROPIC_API_URL = 'https://api.anthropic.com';
+
+/** What a scripted (or any non-Anthropic) model server is sent instead of a key. */
+export const SCRIPTED_PLACEHOLDER_KEY = 'scripted-model-needs-no-key';
+
+/** Header names a scripted model server may receive (by prefix, lower-case); the placeholder is the only credential. */
+const SCRIPTED_HEADER_PREFIXES = ['accept', 'content-type', 'user-agent', 'anthropic-', 'x-stainless-', 'x-durable-agent-'];
+
+/**
+ * The request's headers, filtered for a scripted model server: the Messages API's own and the scenario headers,
+ * with the placeholder as the credential.
+ *
+ * @example
+ * scriptedModelHeaders({ 'x-api-key': 'sk-ant-...', 'content-type': 'application/json' });
+ * // Headers { content-type: application/json, authorization: Bearer scripted-model-needs-no-key }
+ */
+export function scriptedModelHeaders(headers: ConstructorParameters<typeof Headers>[0]): Headers {
+  const out = new Headers();
+  for (const [name, value] of new Headers(headers).entries()) {
+    if (SCRIPTED_HEADER_PREFIXES.some((prefix) => name.startsWith(prefix))) out.set(name, value);
+  }
+  out.set('authorization', `Bearer ${SCRIPTED_PLACEHOLDER_KEY}`);
+  return out;
 }
