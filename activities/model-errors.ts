@@ -8,6 +8,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, type RetryPolicy } from '@temporalio/common';
 import { MODEL_RETRY_DEFAULTS } from '../common/defaults';
 import { MODEL_ERROR_TYPES } from '../common/failures';
+import { scrubCredentials } from '../common/redact';
 
 /** Longest wait we honour from a `retry-after` header; a longer one is cut to this (the retry may meet it again). */
 export const MAX_RETRY_AFTER_MS = 5 * 60 * 1000;
@@ -48,7 +49,7 @@ export function classifyModelError(err: unknown, at?: AttemptContext): Applicati
     const message = apiErrorMessage(err);
     const detail = `${status} ${type}: ${message}`;
     if (isSpendLimit(status, type, message)) {
-      return ApplicationFailure.nonRetryable(`model spend limit reached (${detail})`, MODEL_ERROR_TYPES.spendLimit);
+      return nonRetryable(`model spend limit reached (${detail})`, MODEL_ERROR_TYPES.spendLimit);
     }
     if (status === 429) {
       const wait = retryAfterMs(err.headers, at?.random);
@@ -59,7 +60,7 @@ export function classifyModelError(err: unknown, at?: AttemptContext): Applicati
       return retryable(`model server error (${detail})`, MODEL_ERROR_TYPES.serverError, backoff);
     }
     const failureType = status === 401 || status === 403 ? MODEL_ERROR_TYPES.auth : MODEL_ERROR_TYPES.badRequest;
-    return ApplicationFailure.nonRetryable(`model request rejected (${detail})`, failureType);
+    return nonRetryable(`model request rejected (${detail})`, failureType);
   }
   // By name, not instanceof: the body is parsed by fetch's own realm, whose SyntaxError may not be this one.
   if (errorLike(err) && err.name === 'SyntaxError') {
@@ -93,8 +94,16 @@ export function jitteredBackoffMs(attempt: number, policy?: RetryPolicy, random:
   return Math.max(1, Math.round(interval * (0.5 + random() / 2)));
 }
 
+/*
+ * Every message is scrubbed of keys and echoed credentials: it is the other side's text (an upstream or a proxy may
+ * repeat the Authorization header it was sent), and a failure's message goes into history and the run's result.
+ */
 function retryable(message: string, type: string, nextRetryDelayMs: number | undefined): ApplicationFailure {
-  return ApplicationFailure.create({ message, type, nonRetryable: false, nextRetryDelay: nextRetryDelayMs });
+  return ApplicationFailure.create({ message: scrubCredentials(message), type, nonRetryable: false, nextRetryDelay: nextRetryDelayMs });
+}
+
+function nonRetryable(message: string, type: string): ApplicationFailure {
+  return ApplicationFailure.create({ message: scrubCredentials(message), type, nonRetryable: true });
 }
 
 /** The worker reports intervals in milliseconds; anything else falls back to the defaults. */

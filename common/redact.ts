@@ -24,6 +24,27 @@ export function scrubString(text: string): string {
   return text.replace(API_KEY_PATTERN, REDACTED_API_KEY);
 }
 
+/** `Bearer <token>` / `Basic <token>`: what an echoed Authorization header looks like, whatever the token's shape. */
+const AUTH_SCHEME_PATTERN = /\b(Bearer|Basic)(\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
+/** `x-api-key: <token>`, `api_key=<token>`, `"authorization": "<token>"`: a credential header or field echoed back. */
+const CREDENTIAL_FIELD_PATTERN = /\b(x-api-key|api[-_]?key|auth[-_]?token|access[-_]?token|authorization)(["']?\s*[:=]\s*["']?)(?!Bearer\b|Basic\b)[A-Za-z0-9._~+/=-]{8,}/gi;
+
+export const REDACTED_CREDENTIAL = '[redacted]';
+
+/**
+ * The text with every API key and every echoed credential (a bearer token, an `x-api-key:` value) replaced: for
+ * text that came from the other side of a connection we sent credentials on (a model error's body, which a proxy may
+ * fill with the headers it was sent) before it goes into a failure, and so into history.
+ *
+ * @example
+ * scrubCredentials('401: Authorization: Bearer gw_live_0123456789'); // '401: Authorization: Bearer [redacted]'
+ */
+export function scrubCredentials(text: string): string {
+  return scrubString(text)
+    .replace(AUTH_SCHEME_PATTERN, (_match, scheme: string, space: string) => `${scheme}${space}${REDACTED_CREDENTIAL}`)
+    .replace(CREDENTIAL_FIELD_PATTERN, (_match, name: string, separator: string) => `${name}${separator}${REDACTED_CREDENTIAL}`);
+}
+
 /** Every string in a JSON-like value scrubbed, at any depth (dates kept as they are). */
 export function scrubDeep(value: unknown): unknown {
   if (typeof value === 'string') return scrubString(value);
