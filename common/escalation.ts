@@ -2,6 +2,7 @@
  * Escalations: the points where a run stops and waits for a person, and the decisions that resolve them.
  * Plain JSON, shared by the workflow (which raises and validates them) and the client and CLI (which resolve them).
  */
+import type { ApproverKeys, ResolutionProof } from './approval-proof';
 import type { ToolCallError } from './trace';
 
 export const DECISIONS = ['approve', 'reject', 'edit', 'answer', 'abort'] as const;
@@ -12,7 +13,7 @@ export type EscalationKind =
   | 'approval_required'
   /** The model failed its corrective attempt(s): the offending calls and errors are attached. */
   | 'invalid_tool_calls'
-  /** A run limit (steps or tokens) was reached. */
+  /** A run limit (steps, tokens, cost or time) was reached. */
   | 'limit_reached'
   /** A call that acts stated a confidence below the threshold: its rationale goes to a person. */
   | 'low_confidence'
@@ -21,7 +22,9 @@ export type EscalationKind =
   /** A tool's verify() could not confirm the effect of an action that ran. */
   | 'verification_failed'
   /** The model step kept failing (overloaded, server errors, timeouts, rate limits) or hit a spend limit. */
-  | 'model_unavailable';
+  | 'model_unavailable'
+  /** A stored conversation segment did not match its key: a person repairs the store (or ends the run). */
+  | 'store_corrupt';
 
 /**
  * Which decisions make sense for which kind. `approve` on a call that was never valid, or `edit` on a limit,
@@ -37,7 +40,12 @@ export const ALLOWED_DECISIONS: Record<EscalationKind, readonly Decision[]> = {
   // approve: try the step again; answer: the same, with the person's words added for the model; reject: the run
   // ends failed with the model's error. There is no call to edit.
   model_unavailable: ['approve', 'reject', 'answer', 'abort'],
+  // approve: try the step again (once the store is repaired); reject: the run ends failed.
+  store_corrupt: ['approve', 'reject', 'abort'],
 };
+
+/** Every escalation kind, for code that must accept only known ones (metric labels). */
+export const ESCALATION_KINDS = Object.keys(ALLOWED_DECISIONS) as EscalationKind[];
 
 /** The tool call an escalation is about: what the model proposed, and why. */
 export interface ProposedCall {
@@ -66,6 +74,8 @@ export interface Escalation {
   allowedDecisions: readonly Decision[];
   /** Who may resolve it; empty means anyone who names themselves. */
   approvers: string[];
+  /** When set, a resolution must carry a proof signed by one of these keys (common/approval-proof.ts). */
+  approverKeys?: ApproverKeys;
 }
 
 export interface Resolution {
@@ -77,6 +87,10 @@ export interface Resolution {
   args?: Record<string, unknown>;
   /** For `answer`: text given to the model. For `reject` and `abort`: an optional reason. */
   text?: string;
+  /** The signature that proves who decided, when the agent configures approver keys. */
+  proof?: ResolutionProof;
+  /** Acknowledges that the escalation repeats an earlier action or proposal (its `duplicateOf`), to run it anyway. */
+  duplicateOf?: string;
 }
 
 /** What the resolve Update returns once the workflow has acted on a resolution. */

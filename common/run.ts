@@ -2,6 +2,7 @@
  * Inputs, results and state of an agent run: the types that cross the workflow boundary.
  * Everything here is plain JSON, so it survives Temporal's payload conversion unchanged.
  */
+import type { ApproverKeys } from './approval-proof';
 import type { Escalation } from './escalation';
 import { AUTHORITY_MODES, type AuthorityMode } from './policy';
 import type { ConversationState } from './conversation';
@@ -13,7 +14,8 @@ import { isRecord as isPlainObject } from './values';
 export const RUN_STATUSES = ['running', 'escalated', 'completed', 'failed', 'timed_out', 'cancelled'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
-export type ToolEffect = 'read' | 'write' | 'irreversible';
+export const TOOL_EFFECTS = ['read', 'write', 'irreversible'] as const;
+export type ToolEffect = (typeof TOOL_EFFECTS)[number];
 
 export interface RunLimits {
   /** Model calls allowed before the run escalates. */
@@ -116,6 +118,8 @@ export interface AgentSpec {
   system?: { key: string; bytes: number };
   /** People who may resolve this agent's escalations; empty means anyone named. */
   approvers: string[];
+  /** Public keys that prove who resolved (common/approval-proof.ts); absent: `by` is taken as written. */
+  approverKeys?: ApproverKeys;
   minConfidence: number;
   limits: RunLimits;
   correctiveRetries: number;

@@ -43,23 +43,26 @@ export interface FieldError {
   received: string;
 }
 
+export const TOOL_CALL_ERROR_CODES = [
+  'unknown_tool',
+  'invalid_input',
+  'out_of_scope',
+  'invalid_output',
+  'tool_failed',
+  'rejected',
+  /** The response hit `max_tokens` while this call was being written: its arguments may be cut short. */
+  'truncated_call',
+  /** A content block the agent cannot use (an unknown type, a tool_use without id or name); `tool` is `(content block)`. */
+  'invalid_block',
+  /** The tool is in the run's recorded spec, but the worker that took the step no longer has it: a person decides. */
+  'tool_unavailable',
+] as const;
+
 /** Why a tool call was not executed, or failed: what goes back to the model as an `is_error` tool_result. */
 export interface ToolCallError {
   tool: string;
   toolUseId: string;
-  code:
-    | 'unknown_tool'
-    | 'invalid_input'
-    | 'out_of_scope'
-    | 'invalid_output'
-    | 'tool_failed'
-    | 'rejected'
-    /** The response hit `max_tokens` while this call was being written: its arguments may be cut short. */
-    | 'truncated_call'
-    /** A content block the agent cannot use (an unknown type, a tool_use without id or name); `tool` is `(content block)`. */
-    | 'invalid_block'
-    /** The tool is in the run's recorded spec, but the worker that took the step no longer has it: a person decides. */
-    | 'tool_unavailable';
+  code: (typeof TOOL_CALL_ERROR_CODES)[number];
   message: string;
   fields?: FieldError[];
 }
@@ -87,7 +90,17 @@ export type TraceEventBody =
       toolCalls: { toolUseId: string; name: string }[];
       usage: TokenUsage;
     }
-  | { kind: 'tool_call'; toolUseId: string; tool: string; args: unknown; reasoning: string; effect: string }
+  | {
+      kind: 'tool_call';
+      toolUseId: string;
+      tool: string;
+      /** Exactly the arguments the tool received (the keys its schema declares). */
+      args: unknown;
+      reasoning: string;
+      effect: string;
+      /** What the model actually sent, when it sent keys beyond those (kept as evidence, e.g. of an injection). */
+      sent?: unknown;
+    }
   | { kind: 'validation_error'; error: ToolCallError; args: unknown }
   | { kind: 'corrective_retry'; attempt: number; of: number; errors: ToolCallError[] }
   | { kind: 'tool_result'; toolUseId: string; tool: string; result: unknown }

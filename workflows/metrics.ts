@@ -5,7 +5,12 @@
  */
 import type { MetricCounter } from '@temporalio/common';
 import { metricMeter } from '@temporalio/workflow';
-import type { TraceEventBody } from '../common/trace';
+import { DECISIONS, ESCALATION_KINDS } from '../common/escalation';
+import { TOOL_EFFECTS } from '../common/run';
+import { TOOL_CALL_ERROR_CODES, type TraceEventBody } from '../common/trace';
+
+/** The tool name refused content blocks are filed under (activities/model-call.ts). */
+const CONTENT_BLOCK = '(content block)';
 
 let counters: Record<string, MetricCounter> | undefined;
 
@@ -22,28 +27,57 @@ function get(): Record<string, MetricCounter> {
   return counters;
 }
 
+/**
+ * A label takes only values the code knows: a tool the run has, a known code, decision or kind; `unknown` or
+ * `invalid` otherwise. Labels reach Prometheus, and model- and client-written strings (a 100 KB tool name, a
+ * Signal's made-up decision) would otherwise become series of their own.
+ */
+export function metricLabels(agent: string, event: TraceEventBody, knownTools: readonly string[]): Record<string, string> | undefined {
+  const agentLabel = /^[A-Za-z0-9_.-]{1,64}$/.test(agent) ? agent : 'invalid';
+  const tool = (name: string) => (knownTools.includes(name) || name === CONTENT_BLOCK ? name : 'unknown');
+  const oneOf = (value: unknown, allowed: readonly string[]) => (typeof value === 'string' && allowed.includes(value) ? value : 'invalid');
+  switch (event.kind) {
+    case 'validation_error':
+      return { agent: agentLabel, tool: tool(event.error.tool), code: oneOf(event.error.code, TOOL_CALL_ERROR_CODES) };
+    case 'corrective_retry':
+      return { agent: agentLabel };
+    case 'escalation':
+      return { agent: agentLabel, kind: oneOf(event.escalation.kind, ESCALATION_KINDS) };
+    case 'resolution':
+      return { agent: agentLabel, decision: oneOf(event.resolution.decision, DECISIONS), accepted: String(event.accepted === true) };
+    case 'action':
+      return { agent: agentLabel, tool: tool(event.entry.tool), effect: oneOf(event.entry.effect, TOOL_EFFECTS) };
+    case 'model_response':
+      return { agent: agentLabel };
+    default:
+      return undefined;
+  }
+}
+
 /** Counts what a trace event says happened. */
-export function countEvent(agent: string, event: TraceEventBody): void {
+export function countEvent(agent: string, event: TraceEventBody, knownTools: readonly string[] = []): void {
+  const labels = metricLabels(agent, event, knownTools);
+  if (!labels) return;
   const c = get();
   switch (event.kind) {
     case 'validation_error':
-      c.validation?.add(1, { agent, tool: event.error.tool, code: event.error.code });
+      c.validation?.add(1, labels);
       break;
     case 'corrective_retry':
-      c.corrective?.add(1, { agent });
+      c.corrective?.add(1, labels);
       break;
     case 'escalation':
-      c.escalations?.add(1, { agent, kind: event.escalation.kind });
+      c.escalations?.add(1, labels);
       break;
     case 'resolution':
-      c.resolutions?.add(1, { agent, decision: String(event.resolution.decision), accepted: String(event.accepted) });
+      c.resolutions?.add(1, labels);
       break;
     case 'model_response':
-      c.tokens?.add(event.usage.inputTokens, { agent, direction: 'input' });
-      c.tokens?.add(event.usage.outputTokens, { agent, direction: 'output' });
+      c.tokens?.add(event.usage.inputTokens, { ...labels, direction: 'input' });
+      c.tokens?.add(event.usage.outputTokens, { ...labels, direction: 'output' });
       break;
     case 'action':
-      c.actions?.add(1, { agent, tool: event.entry.tool, effect: event.entry.effect });
+      c.actions?.add(1, labels);
       break;
     default:
       break;

@@ -9,6 +9,7 @@ import type { AgentRunInput, AgentSpec, LedgerEntry, Recommendation, RunLimits, 
 import { AGENT_STATUS, ESCALATION_PENDING } from '../common/search-attributes';
 import type { ToolCallError } from '../common/trace';
 import { agentActivities } from './activity-stubs';
+import { requiresProof } from '../common/approval-proof';
 import { Conversation } from './conversation';
 import { EscalationDesk } from './escalation-desk';
 import { TraceLog } from './trace-log';
@@ -73,6 +74,7 @@ export class RunContext {
       () => this.state.step,
       input.agent,
       carried?.trace,
+      () => (this.spec ? this.spec.tools.map((t) => t.name) : []),
     );
     this.desk = new EscalationDesk(this.trace);
     this.conversation = carried ? new Conversation(carried.conversation) : Conversation.start(input.prompt);
@@ -153,8 +155,12 @@ export class RunContext {
       ...extra,
       allowedDecisions: ALLOWED_DECISIONS[kind].filter((d) => d !== 'edit' || extra.proposedCall !== undefined),
       approvers: tool?.approvers ?? this.spec.approvers,
+      ...(requiresProof(this.spec.approverKeys) ? { approverKeys: this.spec.approverKeys } : {}),
     };
     this.setStatus('escalated');
+    // An accepted edit runs with the arguments its check returned: exactly the keys the tool's schema declares, so
+    // the ledger records what ran and not whatever else the person (or whoever sent the Update) put in.
+    const checked = new Map<Resolution, Record<string, unknown>>();
     const outcome = await this.desk.waitFor(escalation, async (resolution) => {
       if (resolution.decision !== 'edit' || !escalation.proposedCall) return undefined;
       // Corrected arguments go through the tool's schema too: a person's typo is not executed either.
@@ -164,7 +170,10 @@ export class RunContext {
         toolUseId: escalation.proposedCall.toolUseId,
         args: resolution.args,
       });
-      if (check.ok) return undefined;
+      if (check.ok) {
+        checked.set(resolution, check.args);
+        return undefined;
+      }
       const fields = check.error.fields?.map((f) => `${f.path}: expected ${f.expected}, got ${f.received}`).join('; ');
       return `edited arguments rejected: ${fields ?? check.error.message}`;
     });
@@ -175,6 +184,7 @@ export class RunContext {
       throw new RunEnded('cancelled', `aborted by ${outcome.by}${outcome.text ? `: ${outcome.text}` : ''}`);
     }
     this.setStatus('running');
-    return outcome;
+    const args = checked.get(outcome);
+    return args ? { ...outcome, args } : outcome;
   }
 }

@@ -90,7 +90,16 @@ export async function dispatchToolCall(run: RunContext, call: ProposedToolCall, 
     if (resolution.decision === 'edit') args = resolution.args as Record<string, unknown>;
     approvedBy = resolution.by;
   }
-  return runToolCall(run, { tool, toolUseId: call.toolUseId, args, reasoning, approvedBy });
+  return runToolCall(run, { tool, toolUseId: call.toolUseId, args, reasoning, approvedBy, sent: call.input });
+}
+
+/** The framework's own fields in a call that acts: split off before the tool runs, recorded elsewhere. */
+const FRAMEWORK_FIELDS = ['confidence', 'rationale'];
+
+/** Whether the model sent keys the tool did not receive (beyond the framework's own). */
+function sentBeyond(sent: unknown, args: Record<string, unknown>): boolean {
+  if (typeof sent !== 'object' || sent === null || Array.isArray(sent)) return false;
+  return Object.keys(sent).some((key) => !(key in args) && !FRAMEWORK_FIELDS.includes(key));
 }
 
 function unknownToolMessage(run: RunContext, name: string): string {
@@ -119,14 +128,17 @@ export interface ToolCallRequest {
   reasoning: string;
   /** The person who approved (or edited) the call, when one did. */
   approvedBy?: string;
+  /** What the model sent, recorded in the trace when it holds keys the tool received without. */
+  sent?: unknown;
 }
 
 /**
  * Runs the tool's activity and turns its outcome into a tool_result; a failure is returned, not thrown. Can end
  * the run: a failed verification escalates.
  */
-export async function runToolCall(run: RunContext, { tool, toolUseId, args, reasoning, approvedBy }: ToolCallRequest): Promise<CallOutcome> {
-  run.trace.record({ kind: 'tool_call', toolUseId, tool: tool.name, args, reasoning, effect: tool.effect });
+export async function runToolCall(run: RunContext, { tool, toolUseId, args, reasoning, approvedBy, sent }: ToolCallRequest): Promise<CallOutcome> {
+  const evidence = sentBeyond(sent, args) ? { sent } : {};
+  run.trace.record({ kind: 'tool_call', toolUseId, tool: tool.name, args, reasoning, effect: tool.effect, ...evidence });
   // The same on every attempt and every replay of this call: a retried side effect finds its first result.
   const idempotencyKey = `${run.workflowId}/${toolUseId}`;
   try {

@@ -14,6 +14,8 @@ export class TraceLog {
     private readonly agent: string,
     /** The events of earlier executions of this run (continue-as-new): the trace goes on from them. */
     earlier: TraceEvent[] = [],
+    /** The run's tool names: the only tool values metric labels take. */
+    private readonly knownTools: () => readonly string[] = () => [],
   ) {
     this.events = earlier;
   }
@@ -28,7 +30,7 @@ export class TraceLog {
       ...body,
     } as TraceEvent;
     this.events.push(event);
-    countEvent(this.agent, body);
+    countEvent(this.agent, body, this.knownTools());
     return event;
   }
 }
