@@ -4,6 +4,7 @@
  *
  * This module runs in the worker and the CLI, never inside the workflow sandbox: tool code does I/O.
  */
+import type { ApproverKeys } from '../common/approval-proof';
 import { AGENT_DEFAULTS, MODEL_STEP_DEFAULTS } from '../common/defaults';
 import { z } from 'zod';
 import type { ModelPrice, RunLimits, ToolEffect } from '../common/run';
@@ -88,6 +89,13 @@ export interface AgentDefinition {
   maxTokens?: number;
   /** People who may resolve this agent's escalations. Absent: anyone who names themselves. */
   approvers?: string[];
+  /**
+   * Public keys (ed25519, 32 raw bytes as base64url: `durable-agent keygen` prints one) that prove who resolved an
+   * escalation. With any key set, every resolution must be signed by the person in `by` (`people`) or by an
+   * issuer that vouches for them (`issuers`: the inbox behind an authenticating proxy). Without keys, anyone with
+   * write access to the namespace can resolve as anyone (the worker says so at start).
+   */
+  approverKeys?: ApproverKeys;
   /** Calls that act, stating a confidence below this, are escalated. Default 0.5. */
   minConfidence?: number;
   /** The model's price, for the cost budget; defaults to agents/prices.ts. */

@@ -77,6 +77,7 @@ export class AgentRegistry {
       maxTokens: agent.maxTokens ?? DEFAULT_MAX_TOKENS,
       price: agent.price ?? priceOf(model),
       approvers: agent.approvers ?? [],
+      ...(agent.approverKeys ? { approverKeys: agent.approverKeys } : {}),
       minConfidence: agent.minConfidence ?? DEFAULT_MIN_CONFIDENCE,
       limits: { ...DEFAULT_LIMITS, ...agent.limits },
       correctiveRetries: agent.correctiveRetries ?? AGENT_DEFAULTS.correctiveRetries,

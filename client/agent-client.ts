@@ -2,6 +2,7 @@
  * The client API: start a run, await its result, read its status and trace, resolve an escalation, list runs.
  * Everything a backend service, the CLI and the tests do goes through here.
  */
+import { signResolution, type ResolutionSigner } from './sign-resolution';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   Client,
@@ -306,12 +307,18 @@ export class AgentRun {
   /**
    * Resolves the pending escalation through the validated Update, and returns once the run has acted on it.
    * Sending the same resolution twice is harmless: the Update id is derived from it, so Temporal deduplicates.
+   * With `signer`, the resolution carries a signature binding it to the pending escalation: agents that configure
+   * approver keys accept nothing else.
+   *
+   * @example
+   * await run.resolve({ escalationId, decision: 'approve', by: 'pat' }, { signer: loadSigner('pat', 'pat.key') });
    */
-  async resolve(resolution: Resolution): Promise<ResolutionOutcome> {
+  async resolve(resolution: Resolution, opts: { signer?: ResolutionSigner } = {}): Promise<ResolutionOutcome> {
+    const sent = opts.signer ? await this.signed(resolution, opts.signer) : resolution;
     try {
       return await this.handle.executeUpdate(resolveEscalationUpdate, {
-        args: [resolution],
-        updateId: resolutionUpdateId(resolution),
+        args: [sent],
+        updateId: resolutionUpdateId(sent),
       });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
@@ -326,8 +333,17 @@ export class AgentRun {
   }
 
   /** The same resolution as a Signal (fire-and-forget; a refusal shows in the trace as an unaccepted resolution). */
-  async resolveBySignal(resolution: Resolution): Promise<void> {
-    await this.handle.signal(resolveEscalationSignal, resolution);
+  async resolveBySignal(resolution: Resolution, opts: { signer?: ResolutionSigner } = {}): Promise<void> {
+    await this.handle.signal(resolveEscalationSignal, opts.signer ? await this.signed(resolution, opts.signer) : resolution);
+  }
+
+  /** Signs for the escalation the run is waiting on: the signature names it, so it cannot be replayed elsewhere. */
+  private async signed(resolution: Resolution, signer: ResolutionSigner): Promise<Resolution> {
+    const pending = await this.pendingEscalation();
+    if (!pending || pending.id !== resolution.escalationId) {
+      throw new ResolutionRejectedError(`escalation "${resolution.escalationId}" is not pending; nothing was signed`);
+    }
+    return signResolution(pending, resolution, signer);
   }
 
   /** A Canceled execution carries no result: its trace is read with a query (which a worker answers from history). */

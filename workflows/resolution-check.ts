@@ -2,6 +2,7 @@
  * Whether a resolution may be applied to the pending escalation. Pure, so the Update validator, the Signal handler
  * and the main loop (which re-checks when it takes the resolution) all apply exactly the same rules.
  */
+import { proofProblem } from '../common/approval-proof';
 import { DECISIONS, type Escalation, type Resolution } from '../common/escalation';
 
 /** Returns why the resolution is refused, or undefined when it may be applied. */
@@ -18,6 +19,8 @@ export function resolutionProblem(pending: Escalation | null, resolution: Resolu
   if (pending.approvers.length > 0 && !pending.approvers.includes(resolution.by)) {
     return `"${resolution.by}" may not resolve this escalation (approvers: ${pending.approvers.join(', ')})`;
   }
+  const unproven = proofProblem(pending, resolution);
+  if (unproven) return unproven;
   if (!pending.allowedDecisions.includes(resolution.decision)) {
     return `decision "${resolution.decision}" does not apply to a ${pending.kind} escalation (allowed: ${pending.allowedDecisions.join(', ')})`;
   }

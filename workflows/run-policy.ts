@@ -7,6 +7,7 @@
  *
  * Pure and deterministic (no Temporal imports): test/unit/run-policy.unit.test.ts.
  */
+import { canonicalJson, requiresProof } from '../common/approval-proof';
 import { STRICTNESS_OF_EFFECT } from '../common/policy';
 import type { AgentSpec, RunLimits, RunOptions, ToolSpec } from '../common/run';
 
@@ -71,7 +72,12 @@ export function stricterSpec(recorded: AgentSpec, current: AgentSpec): MergedSpe
     if (now.verifies && !tool.verifies) merged.verifies = true;
     return merged;
   });
-  return { spec: { ...recorded, minConfidence, correctiveRetries, limits, approvers, tools }, tightened };
+  // Keys rotate: the current worker's keys apply once it has any (a run never goes back to unsigned approvals).
+  const approverKeys = requiresProof(current.approverKeys) ? current.approverKeys : recorded.approverKeys;
+  if (requiresProof(current.approverKeys) && canonicalJson(current.approverKeys) !== canonicalJson(recorded.approverKeys ?? {})) {
+    tightened.push('approverKeys: replaced by the current ones');
+  }
+  return { spec: { ...recorded, minConfidence, correctiveRetries, limits, approvers, tools, ...(approverKeys ? { approverKeys } : {}) }, tightened };
 }
 
 /**
