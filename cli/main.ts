@@ -20,6 +20,7 @@ import { codecServerCommand } from './commands/codec-server';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
 import { inboxCommand } from './commands/inbox';
+import { keygenCommand } from './commands/keygen';
 import { ledgerCommand } from './commands/ledger';
 import { listCommand } from './commands/list';
 import { modelServerCommand } from './commands/model-server';
@@ -72,6 +73,7 @@ export function buildProgram(): Command {
     showCommand(),
     traceCommand(),
     resolveCommand(),
+    keygenCommand(),
     cancelCommand(),
     ledgerCommand(),
     explainCommand(),

@@ -1,11 +1,12 @@
 /**
  * The worker factory: registers the agent workflow and every agent's activities on a task queue.
  */
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AgentDefinition } from '../agents/define';
 import { AgentRegistry } from '../agents/registry';
 import { configFromEnv, encryptionEnv, type DurableAgentConfig } from '../common/config';
+import { requiresProof } from '../common/approval-proof';
 import { WORKER_DEFAULTS } from '../common/defaults';
 import { createModelClient, type ModelClientOptions } from './model-client';
 import { payloadCodecs } from '../data-converter/keys-from-env';
@@ -88,6 +89,11 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
   const keys = encryptionEnv(config.encryption);
   const store = opts.store ?? withPayloadEncryption(await openBlobStore(storeConfigFrom(config.store)), keys);
   const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.address ?? settings.address }));
+  const unproven = unprovenApproversWarning(opts.agents, opts.namespace ?? settings.namespace);
+  if (unproven && !warned.has(unproven)) {
+    warned.add(unproven);
+    Runtime.instance().logger.warn(unproven);
+  }
   return Worker.create({
     connection,
     namespace: opts.namespace ?? settings.namespace,
@@ -119,4 +125,20 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     maxHeartbeatThrottleInterval: opts.maxHeartbeatThrottleIntervalMs ?? WORKER_DEFAULTS.maxHeartbeatThrottleIntervalMs,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions,
   });
+}
+
+/** Each warning once per process, however many workers it creates. */
+const warned = new Set<string>();
+
+/**
+ * What the worker says at start when an agent takes `by` as written: without approver keys, a resolution's name is
+ * a claim any client of the namespace can make (docs/security.md).
+ */
+export function unprovenApproversWarning(agents: AgentDefinition[], namespace: string): string | undefined {
+  const open = agents.filter((a) => !requiresProof(a.approverKeys)).map((a) => a.name);
+  if (open.length === 0) return undefined;
+  return (
+    `agent${open.length === 1 ? '' : 's'} ${open.join(', ')} ${open.length === 1 ? 'has' : 'have'} no approver keys: anyone with write ` +
+    `access to namespace "${namespace}" can resolve ${open.length === 1 ? 'its' : 'their'} escalations as anyone (see docs/security.md)`
+  );
 }

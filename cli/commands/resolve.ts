@@ -5,6 +5,7 @@ import { settingsFrom, withClient } from '../connect';
 import { CliError } from '../errors';
 import { print, printJson } from '../output';
 import { throughWorker } from './show';
+import { loadSigner, type ResolutionSigner } from '../../client/sign-resolution';
 
 interface ResolveOptions {
   decision: Decision;
@@ -12,6 +13,8 @@ interface ResolveOptions {
   args?: string;
   text?: string;
   escalation?: string;
+  keyFile?: string;
+  signer?: string;
   json?: boolean;
 }
 
@@ -57,9 +60,14 @@ export function resolveCommand(): Command {
     .option('--args <json>', 'for edit: the corrected tool arguments, a JSON object')
     .option('--text <text>', 'for answer: text for the model; for reject and abort: an optional reason')
     .option('--escalation <id>', 'the escalation to resolve (default: the pending one)')
+    .option('--key-file <path>', "sign the resolution with this ed25519 private key (PEM; `durable-agent keygen` makes one): agents with approver keys accept only signed ones")
+    .option('--signer <name>', 'the key is an issuer\'s (e.g. the inbox) signing for --by, not --by\'s own (default: --by)')
     .option('--json', 'print the outcome as JSON')
     .action(async (id: string, opts: ResolveOptions, command: Command) => {
       const decided = resolutionFromOptions(opts);
+      if (opts.signer !== undefined && opts.keyFile === undefined) throw new CliError('--signer needs --key-file');
+      // Read before connecting: a bad key file is one line and nothing sent.
+      const signer = opts.keyFile === undefined ? undefined : readSigner(opts.signer ?? decided.by, opts.keyFile);
       // `--escalation "$ID"` with ID unset must not mean "whatever is pending now".
       if (opts.escalation !== undefined && opts.escalation.trim() === '') {
         throw new CliError('--escalation must name an escalation (leave it out to resolve the pending one)');
@@ -83,7 +91,7 @@ export function resolveCommand(): Command {
         // With an explicit escalation id there is no pre-check: re-sending a decision already taken must still answer
         // with its outcome (Temporal deduplicates the Update by id, even once the run has ended).
         const resolution: Resolution = { escalationId, ...decided };
-        const outcome = await throughWorker(run, () => run.resolve(resolution)).catch(async (err: unknown) => {
+        const outcome = await throughWorker(run, () => run.resolve(resolution, { signer })).catch(async (err: unknown) => {
           // The run may end between our check and the Update (it was resolved by someone else a moment ago).
           if (err instanceof Error && /already completed|has ended/i.test(err.message)) throw await ended();
           throw err;
@@ -95,4 +103,12 @@ export function resolveCommand(): Command {
         }
       });
     });
+}
+
+function readSigner(name: string, keyFile: string): ResolutionSigner {
+  try {
+    return loadSigner(name, keyFile);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
 }

@@ -58,3 +58,13 @@ test('garbage in the proof is a refusal, never a crash', () => {
 test('an escalation without keys needs no proof', () => {
   expect(proofProblem({ ...escalation, approverKeys: undefined }, approve)).toBeUndefined();
 });
+
+test('the worker warns, naming the agents, when approvals are unproven', async () => {
+  const { unprovenApproversWarning } = await import('../../workers/agent-worker');
+  const agent = (name: string, approverKeys?: { people: Record<string, string> }) =>
+    ({ name, approverKeys }) as unknown as Parameters<typeof unprovenApproversWarning>[0][number];
+  expect(unprovenApproversWarning([agent('ops'), agent('billing', { people: { pat: pat.publicKey } })], 'default')).toBe(
+    'agent ops has no approver keys: anyone with write access to namespace "default" can resolve its escalations as anyone (see docs/security.md)',
+  );
+  expect(unprovenApproversWarning([agent('billing', { people: { pat: pat.publicKey } })], 'default')).toBeUndefined();
+});
