@@ -27,7 +27,7 @@ import { createAgentWorker } from '../workers/agent-worker';
 import { findTemporalCli, pidFileOf, portOf, uiPortFor } from './commands/server';
 import { workflowBundle } from './commands/worker';
 import { CliError, EXIT_FAILURE, EXIT_OK } from './errors';
-import { escalationView, print, timeline } from './output';
+import { escalationView, print, printError, printJson, timeline } from './output';
 import { waitForOutcome } from './wait';
 import { startInboxServer } from '../inbox/server';
 
@@ -66,7 +66,7 @@ type Cleanup = () => Promise<void> | void;
 /** Runs the demo; resolves to the exit code (0 when the run completed). */
 export async function runDemo(opts: DemoOptions): Promise<number> {
   const say = opts.json ? (_line?: string) => undefined : print;
-  const progress = opts.json ? (_line: string) => undefined : (line: string) => process.stderr.write(`${line}\n`);
+  const progress = opts.json ? (_line: string) => undefined : (line: string) => printError(line);
   const cleanups: Cleanup[] = [];
   // The worker's Rust core and bundler log through this; the demo's own output is the story.
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -158,7 +158,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         uiUrl,
         events: result.trace,
       };
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      printJson(report);
       return result.status === 'completed' ? EXIT_OK : EXIT_FAILURE;
     }
 

@@ -3,6 +3,7 @@
  * when `DEBUG` is set: a person at a terminal needs the reason, not the call stack.
  */
 import { CommanderError } from 'commander';
+import { terminalSafe } from '../common/text';
 
 /** Bad input or an unmet precondition, said in words. Exit code 1 unless told otherwise (2: usage). */
 export class CliError extends Error {
@@ -46,7 +47,8 @@ export function reportError(err: unknown): number {
   const code = exitCodeOf(err);
   // Commander has already printed its own usage errors (through outputError), and help/version exit 0.
   if (err instanceof CommanderError) return code;
-  process.stderr.write(`durable-agent: error: ${oneLine(err)}\n`);
-  if (process.env.DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  // An error can quote untrusted text (a refused resolution's note, a model's message): escaped for the terminal.
+  process.stderr.write(`durable-agent: error: ${terminalSafe(oneLine(err))}\n`);
+  if (process.env.DEBUG && err instanceof Error && err.stack) process.stderr.write(`${terminalSafe(err.stack, { multiline: true })}\n`);
   return code;
 }

@@ -1,22 +1,39 @@
 /**
  * Formatting for people: the trace as a timeline, tables, an escalation as the person who must decide sees it.
  * `--json` output bypasses all of this and prints the client's own objects.
+ *
+ * This is the CLI's output boundary: everything it writes goes through `print`, `printJson` or `printError`, which
+ * escape what a terminal would obey (ESC sequences, CR, backspace, DEL, C1, bidi controls; common/text.ts
+ * `terminalSafe`). Model text, tool results and names from history are untrusted: escaped, a `\u001b[2K\r` in a
+ * model's reasoning cannot erase and rewrite the `proposed` line an approver reads. A one-line field (a table cell,
+ * a timeline summary, an escalation's reason) has its newlines escaped too, so it cannot fake a line of its own.
  */
 import type { Escalation } from '../common/escalation';
-import { clip } from '../common/text';
+import { clip, terminalSafe } from '../common/text';
 import type { TraceEvent } from '../common/trace';
 import { summarize, toolCallError } from '../common/trace-text';
 
 // inbox/escalations.ts still imports summarize from here; the renderer itself lives in common/trace-text.ts.
 export { summarize };
 
-/** Writes one JSON document to stdout. */
+/** Writes one JSON document to stdout; the controls JSON leaves raw (DEL, C1, bidi) as `\uXXXX`, the same JSON. */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${terminalSafe(JSON.stringify(value, null, 2), { multiline: true })}\n`);
 }
 
+/** Writes text to stdout: newlines kept, every other control character escaped. */
 export function print(line = ''): void {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${terminalSafe(line, { multiline: true })}\n`);
+}
+
+/** Writes one line to stderr, every control character (newlines too) escaped. */
+export function printError(line: string): void {
+  process.stderr.write(`${terminalSafe(line)}\n`);
+}
+
+/** A value that must stay on its line: newlines and every other control escaped. */
+export function oneLineText(text: string): string {
+  return terminalSafe(text);
 }
 
 /** `1h 02m`, `3m 04s`, `12s`: how long something has waited. */
@@ -31,7 +48,8 @@ export function duration(ms: number): string {
 }
 
 /** Left-aligned columns, a header row, two spaces between columns. */
-export function table(headers: string[], rows: string[][]): string {
+export function table(headers: string[], cells: string[][]): string {
+  const rows = cells.map((r) => r.map(oneLineText));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) =>
     cells
@@ -56,7 +74,7 @@ export function timeline(events: TraceEvent[]): string {
     .map(
       (e) =>
         `  ${String(e.seq).padStart(seqWidth)}  ${clock(e.at).padEnd(12)}  step ${String(e.step).padEnd(2)}  ` +
-        `${e.kind.padEnd(kindWidth)}  ${summarize(e)}`,
+        `${e.kind.padEnd(kindWidth)}  ${oneLineText(summarize(e))}`,
     )
     .join('\n');
 }
@@ -75,11 +93,13 @@ export function escalationView(e: Escalation, opts: { workflowId: string; now?: 
   ];
   if (e.proposedCall) {
     lines.push(`proposed   ${e.proposedCall.tool} ${JSON.stringify(e.proposedCall.args)}`);
-    if (e.proposedCall.reasoning) lines.push(`reasoning  ${clip(e.proposedCall.reasoning, 200)}`);
+    // Escaped before it is clipped: a carriage return shows as \u000d rather than as a space.
+    if (e.proposedCall.reasoning) lines.push(`reasoning  ${clip(oneLineText(e.proposedCall.reasoning), 200)}`);
   }
   for (const error of e.errors ?? []) lines.push(`error      ${toolCallError(error)}`);
   lines.push(`decisions  ${e.allowedDecisions.join(', ')}`);
-  return lines.map((l) => `${pad}${l}`).join('\n');
+  // Each line is one field: nothing in a value (the model's reasoning, say) may start a line that looks like another.
+  return lines.map((l) => `${pad}${oneLineText(l)}`).join('\n');
 }
 
 /** The command that resolves an escalation, as a person would type it. */

@@ -56,6 +56,30 @@ export function showInvisible(text: string): string {
   return text.replace(INVISIBLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+/** C0 controls (ESC, CR, backspace, tab, newline, ...): what a terminal obeys instead of showing. */
+const C0 = /[\u0000-\u001f]/g;
+const C0_BUT_NEWLINE = /[\u0000-\u0009\u000b-\u001f]/g;
+
+export interface TerminalSafeOptions {
+  /** Keep newlines (a block meant to span lines); every other control is still escaped. Default false. */
+  multiline?: boolean;
+}
+
+/**
+ * Untrusted text made safe for a terminal: every character a terminal would obey or that hides or reorders text
+ * (C0 controls such as ESC, CR and backspace; DEL and C1; bidi controls U+202A-202E, U+2066-2069, U+200E/F, U+061C;
+ * zero-width characters; line and paragraph separators) written visibly as `\uXXXX`. Without `multiline`, newlines
+ * are escaped too, so a value cannot start a line of its own. On JSON text the result is the same JSON: `\uXXXX`
+ * is JSON's own escape, and JSON has already escaped the C0 controls inside its strings.
+ *
+ * @example
+ * terminalSafe('ok\u001b[2K\rproposed refund'); // 'ok\\u001b[2K\\u000dproposed refund'
+ * terminalSafe('line one\nline two', { multiline: true }); // unchanged
+ */
+export function terminalSafe(text: string, opts: TerminalSafeOptions = {}): string {
+  return showInvisible(text).replace(opts.multiline ? C0_BUT_NEWLINE : C0, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /**
  * What a model (or any untrusted sender) sent, for an error message it will read: its kind and at most 80
  * characters of its JSON, invisible characters escaped. Never throws.

@@ -8,7 +8,7 @@ import { runInputProblem, type RunOptions as RunOptionsInput } from '../../commo
 import { loadAgents, requireAgent } from '../agents';
 import { cliConfig, globalOptions, settingsFrom, withClient } from '../connect';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
-import { escalationView, print, printJson, resolveHint } from '../output';
+import { escalationView, print, printError, printJson, resolveHint } from '../output';
 import { waitForOutcome } from '../wait';
 
 interface RunOptions {
@@ -112,9 +112,7 @@ export function runCommand(): Command {
         }
         const outcome = await waitForOutcome(run, {
           onSlow: () =>
-            process.stderr.write(
-              `durable-agent: still waiting: no worker has picked up the run; is one polling task queue "${settings.taskQueue}"?\n`,
-            ),
+            printError(`durable-agent: still waiting: no worker has picked up the run; is one polling task queue "${settings.taskQueue}"?`),
         });
         if (outcome.kind === 'escalated') {
           const e = outcome.escalation;
