@@ -76,6 +76,15 @@ export interface Escalation {
   approvers: string[];
   /** When set, a resolution must carry a proof signed by one of these keys (common/approval-proof.ts). */
   approverKeys?: ApproverKeys;
+  /** The proposed call repeats an earlier action or proposal of the run: running it takes `duplicateOf: ref`. */
+  duplicateOf?: DuplicateOf;
+}
+
+/** What an escalation or a recommendation repeats: `ref` names it (a tool_use id or an escalation id). */
+export interface DuplicateOf {
+  ref: string;
+  /** For people: "already done at step 4 (toolu_...)", "same as wf/esc-1". */
+  words: string;
 }
 
 export interface Resolution {

@@ -3,7 +3,7 @@
  * Everything here is plain JSON, so it survives Temporal's payload conversion unchanged.
  */
 import type { ApproverKeys } from './approval-proof';
-import type { Escalation } from './escalation';
+import type { DuplicateOf, Escalation } from './escalation';
 import { AUTHORITY_MODES, type AuthorityMode } from './policy';
 import type { ConversationState } from './conversation';
 import { MODEL_RETRY_DEFAULTS } from './defaults';
@@ -176,6 +176,8 @@ export interface Recommendation {
   decidedBy?: string;
   /** The tool's result, once approved and run. */
   result?: unknown;
+  /** It repeats an earlier action or recommendation of the run (workflows/duplicates.ts). */
+  duplicateOf?: DuplicateOf;
 }
 
 export interface RunState {

@@ -9,7 +9,9 @@ export async function reviewRecommendations(run: RunContext): Promise<void> {
   for (const recommendation of run.recommendations) {
     const tool = run.tool(recommendation.tool);
     if (!tool) continue;
-    const resolution = await run.escalateOrEnd('recommendation', `recommended action: ${recommendation.tool} (advise mode)`, {
+    const repeat = recommendation.duplicateOf ? `; a duplicate: ${recommendation.duplicateOf.words}` : '';
+    const resolution = await run.escalateOrEnd('recommendation', `recommended action: ${recommendation.tool} (advise mode)${repeat}`, {
+      ...(recommendation.duplicateOf ? { duplicateOf: recommendation.duplicateOf } : {}),
       proposedCall: {
         toolUseId: recommendation.toolUseId,
         tool: recommendation.tool,

@@ -19,6 +19,9 @@ export function resolutionProblem(pending: Escalation | null, resolution: Resolu
   if (pending.approvers.length > 0 && !pending.approvers.includes(resolution.by)) {
     return `"${resolution.by}" may not resolve this escalation (approvers: ${pending.approvers.join(', ')})`;
   }
+  if (pending.duplicateOf && (resolution.decision === 'approve' || resolution.decision === 'edit') && resolution.duplicateOf !== pending.duplicateOf.ref) {
+    return `this call repeats an earlier one (${pending.duplicateOf.words}); to run it anyway, the decision must name it (duplicateOf: "${pending.duplicateOf.ref}")`;
+  }
   const unproven = proofProblem(pending, resolution);
   if (unproven) return unproven;
   if (!pending.allowedDecisions.includes(resolution.decision)) {

@@ -3,7 +3,7 @@
  * in the search attributes, so visibility queries find the run) and escalate to a person.
  */
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { ALLOWED_DECISIONS, type Escalation, type EscalationKind, type ProposedCall, type Resolution } from '../common/escalation';
+import { ALLOWED_DECISIONS, type DuplicateOf, type Escalation, type EscalationKind, type ProposedCall, type Resolution } from '../common/escalation';
 import type { AuthorityMode } from '../common/policy';
 import type { AgentRunInput, AgentSpec, LedgerEntry, Recommendation, RunLimits, RunState, RunStatus, ToolSpec } from '../common/run';
 import { AGENT_STATUS, ESCALATION_PENDING } from '../common/search-attributes';
@@ -140,7 +140,7 @@ export class RunContext {
   async escalateOrEnd(
     kind: EscalationKind,
     reason: string,
-    extra: { proposedCall?: ProposedCall; errors?: ToolCallError[] } = {},
+    extra: { proposedCall?: ProposedCall; errors?: ToolCallError[]; duplicateOf?: DuplicateOf } = {},
   ): Promise<Resolution> {
     const now = Date.now();
     const timeoutMs = this.escalationTimeoutMs;

@@ -13,6 +13,7 @@ import { brief } from '../common/text';
 import type { LedgerEntry, ToolSpec } from '../common/run';
 import type { ToolCallError } from '../common/trace';
 import { toolActivity, verifyActivity } from './activity-stubs';
+import { earlierSame } from './duplicates';
 import type { RunContext } from './run-context';
 
 export function errorBlock(toolUseId: string, message: string): ToolResultBlock {
@@ -64,8 +65,10 @@ export async function dispatchToolCall(run: RunContext, call: ProposedToolCall, 
     ...(check.confidence !== undefined ? { confidence: check.confidence, rationale: check.rationale } : {}),
   };
   const decision = decide(run.mode, tool.effect, check.tightenedBy);
+  // Only for calls a person will be asked about: a repeat must not become a second approval of the same action.
+  const duplicateOf = decision !== 'run' && run.policyFromRegistry ? earlierSame({ ledger: run.ledger, recommendations: run.recommendations, trace: run.trace.events }, tool.name, check.args, call.toolUseId) : undefined;
   if (decision === 'recommend') {
-    const recommendation = { ...proposedCall, step: run.state.step, status: 'pending' as const };
+    const recommendation = { ...proposedCall, step: run.state.step, status: 'pending' as const, ...(duplicateOf ? { duplicateOf } : {}) };
     run.recommendations.push(recommendation);
     run.trace.record({ kind: 'recommendation', recommendation });
     return {
@@ -84,7 +87,11 @@ export async function dispatchToolCall(run: RunContext, call: ProposedToolCall, 
     const reason = lowConfidence
       ? `confidence ${check.confidence} is below ${run.minConfidence(tool)} for "${tool.name}": ${check.rationale ?? ''}`
       : (check.tightenedBy ?? `"${tool.name}" is irreversible and needs a person's approval`);
-    const resolution = await run.escalateOrEnd(lowConfidence ? 'low_confidence' : 'approval_required', reason, { proposedCall });
+    const repeat = duplicateOf ? ` This is a duplicate: ${duplicateOf.words}.` : '';
+    const resolution = await run.escalateOrEnd(lowConfidence ? 'low_confidence' : 'approval_required', `${reason}${repeat}`, {
+      proposedCall,
+      ...(duplicateOf ? { duplicateOf } : {}),
+    });
     const declined = declinedResult(call.toolUseId, resolution);
     if (declined) return { block: declined };
     if (resolution.decision === 'edit') args = resolution.args as Record<string, unknown>;

@@ -15,6 +15,7 @@ interface ResolveOptions {
   escalation?: string;
   keyFile?: string;
   signer?: string;
+  duplicateOf?: string;
   json?: boolean;
 }
 
@@ -48,6 +49,7 @@ export function resolutionFromOptions(opts: ResolveOptions): Omit<Resolution, 'e
     by,
     ...(args ? { args } : {}),
     ...(opts.text !== undefined ? { text: opts.text } : {}),
+    ...(opts.duplicateOf !== undefined ? { duplicateOf: opts.duplicateOf } : {}),
   };
 }
 
@@ -60,6 +62,7 @@ export function resolveCommand(): Command {
     .option('--args <json>', 'for edit: the corrected tool arguments, a JSON object')
     .option('--text <text>', 'for answer: text for the model; for reject and abort: an optional reason')
     .option('--escalation <id>', 'the escalation to resolve (default: the pending one)')
+    .option('--duplicate-of <ref>', 'for approve and edit of a call that repeats an earlier one: name that one (as the escalation says) to run it anyway')
     .option('--key-file <path>', "sign the resolution with this ed25519 private key (PEM; `durable-agent keygen` makes one): agents with approver keys accept only signed ones")
     .option('--signer <name>', 'the key is an issuer\'s (e.g. the inbox) signing for --by, not --by\'s own (default: --by)')
     .option('--json', 'print the outcome as JSON')
