@@ -3,7 +3,9 @@
  * offloaded tool results back, fit the whole into the model's context; after the answer, store the new messages
  * (compact: offloaded results stay references) as one segment and hand back the new head.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type { ConversationRef, OffloadedValue } from '../common/conversation';
+import { STORE_CORRUPT } from '../common/failures';
 import { PAYLOAD_DEFAULTS } from '../common/defaults';
 import type { ChatMessage, ModelCallInput, ToolResultBlock } from '../common/model';
 import type { BlobStore } from '../stores/blob-store';
@@ -26,6 +28,14 @@ export async function prepareConversation(
   input: ModelCallInput,
   maxBytes: number = PAYLOAD_DEFAULTS.maxContextBytes,
 ): Promise<PreparedConversation> {
+  try {
+    return await prepare(store, input, maxBytes);
+  } catch (err) {
+    throw storeCorruptFailure(err) ?? err;
+  }
+}
+
+async function prepare(store: BlobStore, input: ModelCallInput, maxBytes: number): Promise<PreparedConversation> {
   if (input.messages) {
     // A workflow from before conversations by reference sent the whole list: store it whole, once, from here on.
     return { request: await fitContext(store, input.messages, maxBytes), toStore: input.messages, previous: null };
@@ -34,6 +44,22 @@ export async function prepareConversation(
   const stored = previous ? await loadConversation(store, previous) : [];
   const append = input.append ?? [];
   return { request: await fitContext(store, [...stored, ...append], maxBytes), toStore: append, previous };
+}
+
+/**
+ * A corrupt blob (`BlobCorruptError`, matched by name: it may come from another copy of the module) as the model
+ * step reports it: `StoreCorrupt`, not retryable (the store gives the same bytes on every attempt), naming the key
+ * and the store, never the content. The workflow escalates on it (`store_corrupt`) instead of failing the run; a put
+ * of the right bytes, by whoever still has them, repairs the blob.
+ */
+export function storeCorruptFailure(err: unknown): ApplicationFailure | undefined {
+  if (!(err instanceof Error) || err.name !== 'BlobCorruptError') return undefined;
+  const { key, store } = err as Error & { key?: unknown; store?: unknown };
+  return ApplicationFailure.create({
+    message: `conversation blob ${String(key)} in ${String(store)} is corrupt: its bytes do not match its key`,
+    type: STORE_CORRUPT,
+    nonRetryable: true,
+  });
 }
 
 /** Stores the appended messages and the model's answer as one segment; the same step retried gives the same head. */

@@ -47,6 +47,12 @@ export const MODEL_UNAVAILABLE_TYPES: readonly string[] = [
 
 export const UNKNOWN_AGENT = 'UnknownAgent';
 
+/**
+ * A blob the model step needs (a conversation segment) does not hash to its key: the store lost or altered it.
+ * Non-retryable (the same bytes come back every time); the message names the key, never the content.
+ */
+export const STORE_CORRUPT = 'StoreCorrupt';
+
 /** Why an agent run failed, as the workflow's ApplicationFailure type. */
 export const RUN_FAILURE_TYPE = 'AgentRunFailed';
 /** A run ended at its start because its options cannot be applied (common/run.ts `runOptionsProblem`). */

@@ -19,8 +19,9 @@ import { assertBlobKey, BlobNotFoundError, blobKey, verifyBlob, type BlobStore }
  * milliseconds on an ordinary disk. The rename is atomic against a process crash (a killed worker, which is the
  * failure Temporal retries around); only an operating-system crash or power loss can lose or truncate a blob that
  * was renamed into place in the last seconds. Two things bound that: `get` checks every blob against its key, so a
- * truncated file is reported as `BlobCorruptError` rather than returned, and `put` rewrites a file whose size is
- * wrong, so retrying the activity that wrote it repairs it. Where blobs must survive power loss, use the
+ * truncated or altered file is reported as `BlobCorruptError` rather than returned, and `put` checks an existing
+ * file the same way (size, then hash) and rewrites one that does not match, so putting the bytes again (retrying
+ * the activity that wrote them) repairs it, whether or not the corruption changed the size. Where blobs must survive power loss, use the
  * PostgreSQL store, whose commits are durable.
  *
  * @example
@@ -50,9 +51,9 @@ export class LocalBlobStore implements BlobStore {
   async put(data: Uint8Array): Promise<string> {
     const key = blobKey(data);
     const file = this.pathOf(key);
-    const existing = await fsp.stat(file).catch(() => undefined);
-    // Same key and same size: the same bytes are there (a torn file after a power loss has the wrong size).
-    if (existing && existing.size === data.byteLength) return key;
+    // Already there and sound: nothing to write. A file whose bytes do not hash to its key (torn after a power loss,
+    // or changed in place, whatever its size) is rewritten: a put of the right bytes repairs it.
+    if (await this.holdsIntact(file, key, data.byteLength)) return key;
     const dir = path.dirname(file);
     // Unique per process and call: concurrent writers never share a temporary file.
     const tmp = path.join(dir, `.${key}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
@@ -71,6 +72,14 @@ export class LocalBlobStore implements BlobStore {
       throw err;
     }
     return key;
+  }
+
+  /** True when `file` holds exactly the bytes `key` names (its size checked first: a torn file is caught cheaply). */
+  private async holdsIntact(file: string, key: string, size: number): Promise<boolean> {
+    const existing = await fsp.stat(file).catch(() => undefined);
+    if (!existing || existing.size !== size) return false;
+    const bytes = await fsp.readFile(file).catch(() => undefined);
+    return bytes !== undefined && blobKey(bytes) === key;
   }
 
   async get(key: string): Promise<Uint8Array> {

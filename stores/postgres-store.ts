@@ -15,6 +15,9 @@ export const BLOBS_TABLE = 'durable_agent_blobs';
  */
 const CHECK_BEFORE_SEND_BYTES = 64 * 1024;
 
+/** SQL: the stored row's bytes hash to its key (sha256(), PostgreSQL 11 and later). */
+const INTACT = `sha256(${BLOBS_TABLE}.data) = decode(${BLOBS_TABLE}.key, 'hex')`;
+
 export interface PostgresBlobStoreOptions {
   /** `postgres://user:password@host:port/database`; libpq-style query parameters (`?sslmode=...`) are honoured. */
   connectionString: string;
@@ -35,8 +38,9 @@ export interface PostgresBlobStoreOptions {
  *   key text primary key, data bytea not null, size int, created_at timestamptz default now())
  * ```
  *
- * `put` is `insert ... on conflict (key) do nothing`: concurrent puts of the same blob from any number of workers
- * leave one row and all succeed.
+ * `put` is `insert ... on conflict (key) do update ... where` the stored bytes do not hash to the key: concurrent
+ * puts of the same blob from any number of workers leave one row and all succeed, and a put of the right bytes
+ * repairs a corrupt row. `get` checks every row against its key (`BlobCorruptError`).
  *
  * @example
  * const store = await PostgresBlobStore.open({ connectionString: 'postgres://agent:secret@db:5432/agent' });
@@ -76,11 +80,15 @@ export class PostgresBlobStore implements BlobStore {
   async put(data: Uint8Array): Promise<string> {
     const key = blobKey(data);
     if (data.byteLength >= CHECK_BEFORE_SEND_BYTES) {
-      const found = await this.pool.query(`select 1 from ${BLOBS_TABLE} where key = $1`, [key]);
+      // Sound already (its bytes hash to its key): the bytes need not travel. A corrupt row falls through and is repaired.
+      const found = await this.pool.query(`select 1 from ${BLOBS_TABLE} where key = $1 and ${INTACT}`, [key]);
       if (found.rowCount) return key;
     }
+    // A row under this key whose bytes do not hash to it (altered in place, same size or not) is overwritten with
+    // the right ones; a sound row is left alone, so concurrent puts of the same blob still write nothing twice.
     await this.pool.query(
-      `insert into ${BLOBS_TABLE} (key, data, size) values ($1, $2, $3) on conflict (key) do nothing`,
+      `insert into ${BLOBS_TABLE} (key, data, size) values ($1, $2, $3)
+       on conflict (key) do update set data = excluded.data, size = excluded.size where not ${INTACT}`,
       [key, Buffer.from(data.buffer, data.byteOffset, data.byteLength), data.byteLength],
     );
     return key;
