@@ -42,9 +42,12 @@ export interface ConnectionSettings {
 export interface ModelSettings {
   /** ANTHROPIC_API_KEY: with it (and no scripted URL), the real Messages API. Never printed. */
   apiKey?: string;
-  /** ANTHROPIC_BASE_URL: another address for the real API (a proxy, a gateway). */
+  /**
+   * ANTHROPIC_BASE_URL: another address for the real API (a proxy, a gateway). The key owner's deliberate choice: the
+   * key is sent there. Unset, the key goes to https://api.anthropic.com and nowhere else (workers/model-client.ts).
+   */
   anthropicBaseUrl?: string;
-  /** DURABLE_AGENT_MODEL_URL: a scripted model server; wins over the key. */
+  /** DURABLE_AGENT_MODEL_URL: a scripted model server; wins over the key, and never receives it (a placeholder does). */
   scriptedUrl?: string;
   /** DURABLE_AGENT_MODEL: every agent's model replaced by this one (a cheaper model for a staging run). */
   modelOverride?: string;
