@@ -90,7 +90,8 @@ export const ANTHROPIC_API_URL = 'https://api.anthropic.com';
 export const SCRIPTED_PLACEHOLDER_KEY = 'scripted-model-needs-no-key';
 
 /** Header names a scripted model server may receive (by prefix, lower-case); the placeholder is the only credential. */
-const SCRIPTED_HEADER_PREFIXES = ['accept', 'content-type', 'user-agent', 'anthropic-', 'x-stainless-', 'x-durable-agent-'];
+// W3C trace context passes too: the model call carries the run's trace on to the model server (docs/trace.md).
+const SCRIPTED_HEADER_PREFIXES = ['accept', 'content-type', 'user-agent', 'anthropic-', 'x-stainless-', 'x-durable-agent-', 'traceparent', 'tracestate', 'baggage'];
 
 /**
  * The request's headers, filtered for a scripted model server: the Messages API's own and the scenario headers,
