@@ -17,8 +17,8 @@ import type { Escalation } from '../common/escalation';
 import type { AgentRunResult } from '../common/run';
 import { eventsOfKind, type TraceEvent } from '../common/trace';
 import { whatHappened } from '../common/trace-text';
-import { exampleAgents, exampleScenarioDirs } from '../examples';
-import { opsStorePath } from '../examples/ops-agent/agent';
+import { exampleScenarioDirs } from '../examples';
+import { createOpsAgent } from '../examples/ops-agent/agent';
 import { OpsStore, type Refund } from '../examples/ops-agent/store';
 import { startScriptedModelServer } from '../scripted-model/server';
 import { isServerReachable, readDetachedServer, startDevServer } from '../temporal-config/dev-server';
@@ -105,8 +105,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       ? mkdtempSync(join(tmpdir(), 'durable-agent-demo-'))
       : join(dirname(defaultDbFilename()), 'demo', correlationId);
     if (opts.ephemeral) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
-    // The example agent (examples/ops-agent) finds its store through the environment, as any application's would.
-    process.env.DURABLE_AGENT_DATA_DIR = dataDir;
+    // The example agent's store, chosen here and handed to the agent (never through this process's environment).
+    const storePath = join(dataDir, 'ops.sqlite');
     const config: DurableAgentConfig = {
       ...opts.config,
       store: opts.config.store.kind === 'default' ? { kind: 'default', dataDir } : opts.config.store,
@@ -129,7 +129,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     cleanups.push(() => connection.close());
     progress('preparing the worker (bundling the workflow code)...');
     const worker = await createAgentWorker({
-      agents: exampleAgents,
+      agents: [createOpsAgent({ storePath })],
       config,
       connection,
       namespace: settings.namespace,
@@ -139,7 +139,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       workflowBundle: workflowBundle(config),
     });
     say(`  worker    in this process, on the private task queue "${settings.taskQueue}"`);
-    say(`  store     ${opsStorePath()}${opts.ephemeral ? ' (temporary)' : ''}`);
+    say(`  store     ${storePath}${opts.ephemeral ? ' (temporary)' : ''}`);
     say();
 
     const client = await AgentClient.connect(settings, { config });
@@ -174,8 +174,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     say(result.status === 'completed' ? 'final text' : `the run ended ${result.status}`);
     say(`  ${result.text}`);
     say();
-    const refund = readRefund(result.trace, escalation);
-    say(`proof: the refund row, read back from ${opsStorePath()}`);
+    const refund = readRefund(storePath, result.trace, escalation);
+    say(`proof: the refund row, read back from ${storePath}`);
     say(
       refund
         ? `  refund #${refund.id}: order ${refund.orderId}, ${refund.amountCents} cents, "${refund.reason}", approved by ${refund.approvedBy ?? '(nobody)'}`
@@ -343,14 +343,14 @@ async function decideInInbox(
 }
 
 /** The refund the approved call made, read from the store itself (not from the trace): proof it happened once. */
-function readRefund(trace: TraceEvent[], escalation: Escalation | undefined): Refund | undefined {
+function readRefund(storePath: string, trace: TraceEvent[], escalation: Escalation | undefined): Refund | undefined {
   const ran = trace.find(
     (e): e is Extract<TraceEvent, { kind: 'tool_result' }> =>
       e.kind === 'tool_result' && e.toolUseId === escalation?.proposedCall?.toolUseId,
   );
   const refundId = (ran?.result as { refundId?: unknown } | undefined)?.refundId;
   if (typeof refundId !== 'number') return undefined;
-  const store = new OpsStore(opsStorePath());
+  const store = new OpsStore(storePath);
   try {
     return store.refunds().find((r) => r.id === refundId);
   } finally {
