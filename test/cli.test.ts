@@ -224,6 +224,22 @@ describe('worker, run, list, resolve, show, trace', () => {
     expect(workerOutput).toContain(`task queue "${taskQueue}"`);
   });
 
+  test("a refused resolution leaves an audit record in the worker's log: who tried what, and why it was refused", async () => {
+    const started = await cli(['run', 'ops', 'Refund order ord_1001', '--scenario', DEMO_SCENARIO, '--wait', '--json', '--correlation-id', uniqueId('audit')]);
+    const run = JSON.parse(started.stdout) as { workflowId: string; escalation: { id: string } };
+    const forged = await cli(['resolve', run.workflowId, '--decision', 'approve', '--by', 'mallory', '--escalation', `${run.workflowId}/esc-99`]);
+    expectOneLineError(forged, /is not pending/);
+    const record = await eventually(
+      async () => workerOutput.split('\n').find((line) => line.includes('resolution refused') && line.includes('mallory')),
+      (line) => line !== undefined,
+    );
+    expect(record).toContain(`${run.workflowId}/esc-99`);
+    expect(record).toMatch(/approve/);
+    expect(record).toMatch(/is not pending/);
+    const resolved = await cli(['resolve', run.workflowId, '--decision', 'reject', '--by', 'pat']);
+    expect(resolved.code).toBe(0);
+  });
+
   test('a run escalates, is listed, resolved, completes, and its trace records the resolution', async () => {
     const prompt =
       'Ana (ana@example.com) says her teapot arrived broken. Book a callback next Tuesday 3pm and refund it.';

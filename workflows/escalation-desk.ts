@@ -3,9 +3,10 @@
  * re-checks each when it is taken (two people may answer at once; the second finds it no longer pending), and
  * tells each Update caller what became of its resolution.
  */
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, log, setHandler } from '@temporalio/workflow';
 import type { Escalation, Resolution, ResolutionOutcome } from '../common/escalation';
 import { RESOLUTION_REJECTED } from '../common/failures';
+import { clip } from '../common/text';
 import { pendingEscalationQuery, resolveEscalationSignal, resolveEscalationUpdate } from './messages';
 import { resolutionProblem } from './resolution-check';
 import type { TraceLog } from './trace-log';
@@ -43,7 +44,11 @@ export class EscalationDesk {
       {
         validator: (resolution) => {
           const problem = resolutionProblem(this.pending, resolution);
-          if (problem) throw new Error(problem);
+          if (!problem) return;
+          // A refused Update leaves no history (validators cannot write any): the worker's log is its audit record,
+          // saying who tried what and why it was refused.
+          log.warn('resolution refused', refusalRecord(resolution, problem));
+          throw new Error(problem);
         },
       },
     );
@@ -106,4 +111,17 @@ export class EscalationDesk {
     this.trace.record({ kind: 'resolution', resolution: item.resolution, accepted: false, note });
     if (item.awaited) this.verdicts.set(item.ticket, { accepted: false, note });
   }
+}
+
+/** What the log keeps of a refused attempt: who, what, why; every field bounded (any client writes them). */
+function refusalRecord(resolution: unknown, problem: string): Record<string, string> {
+  const r = (typeof resolution === 'object' && resolution !== null ? resolution : {}) as Record<string, unknown>;
+  const field = (value: unknown) => clip(typeof value === 'string' ? value : JSON.stringify(value) ?? String(value), 120);
+  return {
+    escalationId: field(r.escalationId),
+    decision: field(r.decision),
+    by: field(r.by),
+    signer: field((r.proof as { signer?: unknown } | undefined)?.signer ?? '(unsigned)'),
+    refused: clip(problem, 300),
+  };
 }
