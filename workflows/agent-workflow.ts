@@ -17,7 +17,7 @@ import {
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CARRIED_STATE_REFUSED, INVALID_RUN_OPTIONS, MODEL_UNAVAILABLE_TYPES, RUN_FAILURE_TYPE } from '../common/failures';
+import { CARRIED_STATE_REFUSED, INVALID_RUN_OPTIONS, MODEL_UNAVAILABLE_TYPES, RUN_FAILURE_TYPE, STORE_CORRUPT } from '../common/failures';
 import { AGENT_DEFAULTS } from '../common/defaults';
 import type { ModelCallResult } from '../common/model';
 import { runOptionsProblem, type AgentRunInput, type AgentRunResult, type AgentSpec } from '../common/run';
@@ -157,6 +157,14 @@ async function retryOrEndAfterModelFailure(run: RunContext, err: unknown): Promi
   const application = cause instanceof ApplicationFailure ? cause : undefined;
   const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
   const errorType = application?.type ?? 'ModelCallFailed';
+  if (errorType === STORE_CORRUPT && run.policyFromRegistry) {
+    // The run's own record failed its check: a person repairs the store (then approves a retry) or ends the run.
+    const resolution = await run.escalateOrEnd('store_corrupt', `model step ${run.state.step} cannot read the run's conversation: ${message}`);
+    if (resolution.decision === 'reject') {
+      throw new RunEnded('failed', `the run's conversation is corrupt in the store: ${message}; ${resolution.by} ended the run`, STORE_CORRUPT);
+    }
+    return;
+  }
   const unavailable = cause instanceof TimeoutFailure || MODEL_UNAVAILABLE_TYPES.includes(application?.type ?? '');
   if (!unavailable || !patched(MODEL_UNAVAILABLE_PATCH)) throw new RunEnded('failed', `model call failed: ${message}`, errorType);
 
