@@ -11,6 +11,9 @@
  */
 import { ed25519 } from '@noble/curves/ed25519';
 import type { Escalation, Resolution } from './escalation';
+import { clip } from './text';
+
+const bounded = (text: string) => clip(text, 64);
 
 /** Public keys (32 raw bytes, base64url) of who may sign resolutions for an agent's escalations. */
 export interface ApproverKeys {
@@ -100,8 +103,4 @@ export function fromBase64url(text: string): Uint8Array {
     }
   }
   return Uint8Array.from(bytes);
-}
-
-function bounded(text: string): string {
-  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
 }

@@ -9,7 +9,7 @@ import { TOOL_ERROR_TYPES } from '../common/failures';
 import { isOffloaded } from '../common/conversation';
 import type { ProposedToolCall, ToolResultBlock } from '../common/model';
 import { decide } from '../common/policy';
-import { brief } from '../common/text';
+import { brief, describeValue } from '../common/text';
 import type { LedgerEntry, ToolSpec } from '../common/run';
 import type { ToolCallError } from '../common/trace';
 import { toolActivity, verifyActivity } from './activity-stubs';
@@ -111,7 +111,7 @@ function sentBeyond(sent: unknown, args: Record<string, unknown>): boolean {
 
 function unknownToolMessage(run: RunContext, name: string): string {
   const known = run.spec.tools.map((t) => t.name).join(', ');
-  return `There is no tool named ${JSON.stringify(name.slice(0, 80))}. Nothing was executed. Available tools: ${known}.`;
+  return `There is no tool named ${describeValue(name)}. Nothing was executed. Available tools: ${known}.`;
 }
 
 /** What the model hears when a person did not let the call run; undefined when they approved or edited it. */
