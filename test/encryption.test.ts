@@ -1,12 +1,12 @@
 /**
  * Payloads private at rest: with a key configured, the server stores only ciphertext; a client with the key reads
- * everything; keys rotate by id.
+ * everything; keys rotate by id; and a worker with the key refuses what a client without it sends.
  */
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { AgentClient } from '../client/agent-client';
 import { testAgent } from './fixtures/test-agent';
-import { uniqueId } from './helpers/runs';
+import { uniqueId, waitForEscalation } from './helpers/runs';
 import { historyText } from './helpers/history-text';
 import { useTestEnv } from './helpers/test-env';
 
@@ -75,3 +75,77 @@ test('keys rotate: a client whose current key is k2 still reads k1 payloads when
   }
 });
 
+
+/** A client that talks to the same server with no codec: what anyone with access to the namespace could run. */
+async function plainClient(): Promise<Client> {
+  return new Client({ connection: await Connection.connect({ address: env().server.address }), namespace: env().server.namespace });
+}
+
+async function failedTaskMessages(client: Client, workflowId: string): Promise<string[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => (e.workflowTaskFailedEventAttributes ? [e.workflowTaskFailedEventAttributes.failure?.message ?? ''] : []));
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+test('with a payload key, a run started by a client without the key is refused: its input is never read as plain JSON', async () => {
+  const plain = await plainClient();
+  try {
+    await env().withWorker([testAgent], async () => {
+      const workflowId = `tester-${uniqueId('plain-start')}`;
+      await plain.workflow.start('agentWorkflow', {
+        taskQueue: env().taskQueue,
+        workflowId,
+        args: [{ agent: 'tester', prompt: 'pay acme', correlationId: workflowId, scenario: 'approval' }],
+      });
+      // The worker cannot decode the start: every workflow task fails, nothing of the agent runs.
+      const messages = await until('a failed workflow task', async () => {
+        const found = await failedTaskMessages(plain, workflowId);
+        return found.length > 0 ? found : undefined;
+      });
+      expect(messages[0]).toMatch(/Unknown encoding: refused: unencrypted payload/);
+      const history = await plain.workflow.getHandle(workflowId).fetchHistory();
+      expect((history.events ?? []).some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+      await plain.workflow.getHandle(workflowId).terminate('test over');
+    });
+  } finally {
+    await plain.connection.close();
+  }
+});
+
+test('with a payload key, an Update sent by a client without the key is refused, and the keyed resolution still works', async () => {
+  const plain = await plainClient();
+  try {
+    await env().withWorker([testAgent], async () => {
+      const run = await env().client.start('tester', 'pay', { scenario: 'approval', correlationId: uniqueId('plain-update') });
+      const escalation = await waitForEscalation(run);
+      // The approver's name, in plain JSON: were it decoded, the validator would accept it.
+      const forged = plain.workflow
+        .getHandle(run.workflowId)
+        .executeUpdate('resolveEscalation', { args: [{ escalationId: escalation.id, decision: 'approve', by: 'pat' }] });
+      // The SDK rejects an Update whose input cannot be read, before it is accepted: nothing is recorded, the run goes on.
+      const refused = await forged.then(
+        () => undefined,
+        (err: unknown) => err as { name: string; cause?: { message?: string } },
+      );
+      expect(refused?.name).toBe('WorkflowUpdateFailedError');
+      expect(refused?.cause?.message).toMatch(/Unknown encoding: refused: unencrypted payload/);
+      expect((await run.pendingEscalation())?.id).toBe(escalation.id);
+      expect(await failedTaskMessages(plain, run.workflowId)).toEqual([]);
+
+      await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat', text: 'not this one' });
+      const result = await run.result();
+      expect(result.ledger.filter((e) => e.tool === 'wire_money')).toEqual([]);
+    });
+  } finally {
+    await plain.connection.close();
+  }
+});

@@ -23,7 +23,7 @@ beforeAll(async () => {
   process.env.DURABLE_AGENT_PAYLOAD_KEY = randomBytes(32).toString('base64');
   process.env.DURABLE_AGENT_PAYLOAD_KEY_ID = 'ui-k1';
   const uiPort = await getFreePort();
-  codec = await startCodecServer({ codecs: payloadCodecs(), token: TOKEN, allowedOrigin: `http://127.0.0.1:${uiPort}` });
+  codec = await startCodecServer({ codecs: payloadCodecs(process.env, { acceptPlain: true }), token: TOKEN, allowedOrigin: `http://127.0.0.1:${uiPort}` });
   env = await startUiTestEnv('ui-codec', { uiPort, codecEndpoint: `${codec.url}/${TOKEN}` });
 }, 120_000);
 

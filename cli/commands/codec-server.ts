@@ -14,13 +14,16 @@ export function codecServerCommand(): Command {
     .action(async (opts: { port: string; origin: string }) => {
       const token = process.env.DURABLE_AGENT_CODEC_TOKEN;
       if (!token || token.length < 16) throw new CliError('set DURABLE_AGENT_CODEC_TOKEN to a secret of at least 16 characters');
-      const codecs = payloadCodecs();
+      // It only displays what a history holds, which may include payloads written before encryption was on.
+      const codecs = payloadCodecs(process.env, { acceptPlain: true });
       if (codecs.length === 0) throw new CliError('no payload key: set DURABLE_AGENT_PAYLOAD_KEY (the same as the workers use)');
       const port = portOption('--port', opts.port);
       const server = await startCodecServer({ codecs, token, allowedOrigin: opts.origin, port });
       print(`codec server at ${server.url} for ${opts.origin}`);
-      // The token goes in the path because the dev server's UI sends no Authorization header to a codec endpoint.
+      // The Web UI's codec settings can send only its signed-in user's own access token, not ours: the token goes in
+      // its path. The CLI and a proxy in front can send it as a header instead, which keeps it out of URLs and logs.
       print(`start the UI with: temporal server start-dev --ui-codec-endpoint ${server.url}/<DURABLE_AGENT_CODEC_TOKEN>`);
+      print(`from the CLI: temporal workflow show --codec-endpoint ${server.url} --codec-auth "Bearer $DURABLE_AGENT_CODEC_TOKEN" ...`);
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
