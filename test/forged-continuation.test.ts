@@ -6,6 +6,7 @@
  */
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { failureConverter } from '../data-converter/failure-converter';
 import type { AgentRunInput, AgentRunResult } from '../common/run';
 import { CARRIED_STATE_REFUSED } from '../common/failures';
 import { executions, resetExecutions, testAgent } from './fixtures/test-agent';
@@ -66,7 +67,8 @@ async function refusedRun(handle: WorkflowHandle): Promise<{ failure: { type?: s
     if (failed) {
       const details = failed.applicationFailureInfo?.details?.payloads ?? [];
       return {
-        failure: { type: failed.applicationFailureInfo?.type ?? undefined, message: failed.message ?? '' },
+        // The message travels encoded (data-converter/failure-converter.ts): decode it as a client would.
+        failure: { type: failed.applicationFailureInfo?.type ?? undefined, message: failureConverter.failureToError(failed, defaultPayloadConverter).message },
         result: defaultPayloadConverter.fromPayload(details[0] as never) as AgentRunResult,
         activities: events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
       };

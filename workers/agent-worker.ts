@@ -15,7 +15,7 @@ import { openBlobStore, storeConfigFrom } from '../stores/config';
 import { withPayloadEncryption } from '../stores/encrypted-store';
 import { externalStorage } from '../stores/temporal-storage-driver';
 import type { WorkerTracing } from './tracing';
-import { DROP_WORKFLOW_SPANS, WORKFLOWS_PATH, workflowModules } from './workflow-bundle';
+import { DROP_WORKFLOW_SPANS, FAILURE_CONVERTER_PATH, WORKFLOWS_PATH, workflowModules } from './workflow-bundle';
 
 export interface AgentWorkerOptions {
   agents: AgentDefinition[];
@@ -117,7 +117,12 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     sinks: opts.tracing?.sinks ?? DROP_WORKFLOW_SPANS,
     // Same codecs as the client: payloads are encrypted before they leave the process. Payloads over the offload
     // threshold (a long run's carried trace, a big prompt) go to the store, and history keeps a reference.
-    dataConverter: { payloadCodecs: payloadCodecs(keys), externalStorage: externalStorage(store, { thresholdBytes: config.payloads.offloadBytes }) },
+    dataConverter: {
+      payloadCodecs: payloadCodecs(keys),
+      externalStorage: externalStorage(store, { thresholdBytes: config.payloads.offloadBytes }),
+      // Failure messages and stacks are payloads too, so the codec encrypts them (a bundle carries the same one).
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+    },
     // Defaults: common/defaults.ts, chosen from the measurements in docs/tuning.md.
     shutdownGraceTime: opts.shutdownGraceTimeMs ?? WORKER_DEFAULTS.shutdownGraceTimeMs,
     stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs ?? WORKER_DEFAULTS.stickyQueueScheduleToStartTimeoutMs,

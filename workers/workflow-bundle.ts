@@ -14,6 +14,9 @@ import { bundleWorkflowCode, type BundleOptions, type InjectedSinks, type Workfl
 /** The bundle's entry: every workflow type the worker registers. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+/** Failures with their message and stack as encoded payloads (data-converter/failure-converter.ts). */
+export const FAILURE_CONVERTER_PATH = require.resolve('../data-converter/failure-converter');
+
 /**
  * Workflow interceptor modules. A worker given a prebuilt bundle ignores `interceptors.workflowModules`: they
  * must be in the bundle, which is why bundles are made through {@link bundleAgentWorkflows}.
@@ -39,7 +42,12 @@ export function bundleAgentWorkflows(
   opts: Pick<BundleOptions, 'logger'> & { /** With the tracing interceptors (default true). */ traced?: boolean } = {},
 ): Promise<WorkflowBundleWithSourceMap> {
   const { traced = true, ...rest } = opts;
-  return bundleWorkflowCode({ ...rest, workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: workflowModules(traced) });
+  return bundleWorkflowCode({
+    ...rest,
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: workflowModules(traced),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  });
 }
 
 /** The interceptor modules a bundle carries: the tracing ones for a worker that traces, none otherwise. */
