@@ -5,9 +5,11 @@
  */
 import type { Command } from 'commander';
 import { AgentClient } from '../client/agent-client';
+import { NO_KEY_WARNING } from '../client/undecodable';
 import { ConfigError, configFromEnv, type ConnectionSettings, type DurableAgentConfig } from '../common/config';
 import { isServerReachable } from '../temporal-config/dev-server';
 import { CliError, unreachable } from './errors';
+import { printError } from './output';
 
 export interface GlobalOptions {
   address?: string;
@@ -67,10 +69,23 @@ export async function connectClient(settings: ConnectionSettings): Promise<Agent
   }
 }
 
-/** Runs `fn` with a connected client and always closes the connection, so the process can exit. */
+/**
+ * Without a payload key, one line on stderr when the namespace holds encrypted runs: each of them will show as
+ * undecodable, and a run this process starts would be refused by workers that have the key. Never fails a command.
+ */
+export async function warnIfKeyMissing(client: AgentClient): Promise<void> {
+  if (client.hasPayloadKey) return;
+  if (await client.holdsEncryptedRuns().catch(() => false)) printError(`durable-agent: warning: ${NO_KEY_WARNING}`);
+}
+
+/**
+ * Runs `fn` with a connected client and always closes the connection, so the process can exit. Says first, in one
+ * line, when no payload key is configured and the namespace holds encrypted runs (`warnIfKeyMissing`).
+ */
 export async function withClient<T>(settings: ConnectionSettings, fn: (client: AgentClient) => Promise<T>): Promise<T> {
   const client = await connectClient(settings);
   try {
+    await warnIfKeyMissing(client);
     return await fn(client);
   } finally {
     await client.client.connection.close().catch(() => undefined);

@@ -32,7 +32,7 @@ export async function waitForOutcome(run: AgentRun, opts: WaitOptions = {}): Pro
   const started = Date.now();
   let warned = false;
   for (;;) {
-    const description = await run.handle.describe();
+    const description = await run.describe();
     if (description.status.name !== 'RUNNING') {
       return { kind: 'closed', runId: description.runId, result: await run.result() };
     }

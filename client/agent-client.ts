@@ -10,9 +10,13 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, WorkflowExecutionAlreadyStartedError, type LoadedDataConverter, type Payload } from '@temporalio/common';
+import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
+import { optionalTsToDate, requiredTsToDate } from '@temporalio/common/lib/time';
+import type { temporal } from '@temporalio/proto';
 // Fetched history holds External Storage references as they are; this reads them back (the SDK's own runner).
 import { ExternalStorageRunner } from '@temporalio/common/lib/internal-non-workflow';
 import type { Resolution, ResolutionOutcome, Escalation } from '../common/escalation';
@@ -38,6 +42,7 @@ import { openBlobStore, storeConfigFrom } from '../stores/config';
 import { withPayloadEncryption } from '../stores/encrypted-store';
 import { externalStorage } from '../stores/temporal-storage-driver';
 import { tracingInterceptors } from './tracing';
+import { classifyUndecodable, isEncryptedPayload, UndecodableRunError, type Undecodable } from './undecodable';
 
 export class RunNotFoundError extends Error {
   override name = 'RunNotFoundError';
@@ -85,7 +90,15 @@ export interface RunSummary {
   escalationPending: boolean;
   startTime: Date;
   closeTime?: Date;
+  /**
+   * Set when this process cannot decode the run's payloads (its memo, here): why, in one line. The fields above come
+   * from search attributes, which are not codec-encoded, so an undecodable run is still listed with them.
+   */
+  undecodable?: Undecodable;
 }
+
+/** How many of the latest runs `holdsEncryptedRuns` looks at: one small visibility page. */
+const ENCRYPTION_PROBE_RUNS = 20;
 
 export class AgentClient {
   constructor(
@@ -186,12 +199,17 @@ export class AgentClient {
       await handle.describe();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(`no run with id "${workflowId}"`);
-      throw err;
+      // The run exists; only its memo cannot be decoded here. Each read then says why (UndecodableRunError).
+      if (!classifyUndecodable(err)) throw err;
     }
     return new AgentRun(handle);
   }
 
-  /** Lists runs through Temporal's visibility store (works across workers and restarts). */
+  /**
+   * Lists runs through Temporal's visibility store (works across workers and restarts). A run whose payloads this
+   * process cannot decode (encrypted without the key here, a rotated-out key, another codec) is listed all the same,
+   * with `undecodable` saying why: one such run never hides the others.
+   */
   async list(filter: { status?: RunStatus; agent?: string; limit?: number } = {}): Promise<RunSummary[]> {
     // A run that continued as new is one run: list its current execution, not the closed ones before it.
     const clauses = [`WorkflowType = 'agentWorkflow'`, `ExecutionStatus != 'ContinuedAsNew'`];
@@ -199,21 +217,70 @@ export class AgentClient {
     // Backslashes first: `x\` would otherwise escape the closing quote and break the query.
     if (filter.agent) clauses.push(`${AGENT_NAME.name} = '${filter.agent.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`);
     const runs: RunSummary[] = [];
-    for await (const info of this.client.workflow.list({ query: clauses.join(' AND ') })) {
-      const attrs = info.typedSearchAttributes;
-      runs.push({
-        workflowId: info.workflowId,
-        runId: info.runId,
-        agent: attrs.get(AGENT_NAME) ?? '',
-        status: (attrs.get(AGENT_STATUS) as RunStatus | undefined) ?? 'running',
-        correlationId: attrs.get(CORRELATION_ID) ?? '',
-        escalationPending: attrs.get(ESCALATION_PENDING) ?? false,
-        startTime: info.startTime,
-        closeTime: info.closeTime,
-      });
+    for await (const raw of this.rawList(clauses.join(' AND '), filter.limit)) {
+      runs.push(await this.summaryOf(raw));
       if (filter.limit && runs.length >= filter.limit) break;
     }
     return runs;
+  }
+
+  /** Whether this process encrypts and decrypts payloads (a payload key is configured). */
+  get hasPayloadKey(): boolean {
+    return this.client.options.loadedDataConverter.payloadCodecs.length > 0;
+  }
+
+  /**
+   * Whether the latest runs in the namespace (the last 20) carry our encryption, read from their memo's metadata:
+   * one visibility call, nothing decrypted. A process without a key says so once at start (`NO_KEY_WARNING`).
+   */
+  async holdsEncryptedRuns(): Promise<boolean> {
+    let seen = 0;
+    for await (const raw of this.rawList(`WorkflowType = 'agentWorkflow'`, ENCRYPTION_PROBE_RUNS)) {
+      if (Object.values(raw.memo?.fields ?? {}).some((p) => isEncryptedPayload(p))) return true;
+      // One page, never the whole namespace: this runs at the start of every command without a key.
+      if (++seen >= ENCRYPTION_PROBE_RUNS) break;
+    }
+    return false;
+  }
+
+  /**
+   * Visibility pages, undecoded: the SDK's `workflow.list` decodes every memo as it goes, and one it cannot decode
+   * ends the iteration for every run after it.
+   */
+  private async *rawList(query: string, limit?: number): AsyncGenerator<temporal.api.workflow.v1.IWorkflowExecutionInfo> {
+    let nextPageToken: Uint8Array | undefined;
+    for (;;) {
+      const response = await this.client.workflowService.listWorkflowExecutions({
+        namespace: this.client.options.namespace,
+        query,
+        nextPageToken,
+        pageSize: limit !== undefined && limit > 0 ? Math.min(limit, 1000) : undefined,
+      });
+      yield* response.executions;
+      nextPageToken = response.nextPageToken;
+      if (!nextPageToken || nextPageToken.length === 0) return;
+    }
+  }
+
+  private async summaryOf(raw: temporal.api.workflow.v1.IWorkflowExecutionInfo): Promise<RunSummary> {
+    const attrs = decodeTypedSearchAttributes(raw.searchAttributes?.indexedFields);
+    const summary: RunSummary = {
+      workflowId: raw.execution?.workflowId ?? '',
+      runId: raw.execution?.runId ?? '',
+      agent: attrs.get(AGENT_NAME) ?? '',
+      status: (attrs.get(AGENT_STATUS) as RunStatus | undefined) ?? 'running',
+      correlationId: attrs.get(CORRELATION_ID) ?? '',
+      escalationPending: attrs.get(ESCALATION_PENDING) ?? false,
+      startTime: requiredTsToDate(raw.startTime, 'startTime'),
+      closeTime: optionalTsToDate(raw.closeTime),
+    };
+    try {
+      await decodePayloads(this.client.options.loadedDataConverter, Object.values(raw.memo?.fields ?? {}));
+    } catch (err) {
+      // Anything that fails decoding a memo is a decoding problem, classified or not.
+      summary.undecodable = classifyUndecodable(err) ?? { cause: 'corrupt', detail: `they are corrupt: ${firstLine(err)}` };
+    }
+    return summary;
   }
 }
 
@@ -225,8 +292,16 @@ export class AgentRun {
 
   /** The execution's run id (the Temporal UI's links need it). */
   async runId(): Promise<string> {
-    this.knownRunId ??= (await this.handle.describe()).runId;
+    this.knownRunId ??= (await this.describe()).runId;
     return this.knownRunId;
+  }
+
+  /**
+   * Temporal's description of the execution (status, times, task queue, memo). Unlike `handle.describe()`, a memo
+   * this process cannot decode fails with an `UndecodableRunError` naming the run and the cause.
+   */
+  async describe(): Promise<WorkflowExecutionDescription> {
+    return this.decoded(() => this.handle.describe());
   }
 
   get workflowId(): string {
@@ -235,14 +310,16 @@ export class AgentRun {
 
   /** Waits for the run to end. A failed run resolves too, with status `failed` and the reason as text. */
   async result(): Promise<AgentRunResult> {
-    try {
-      return await this.handle.result();
-    } catch (err) {
-      const failed = failedRunResult(err);
-      if (failed) return failed;
-      if (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure) return this.cancelledResult();
-      throw err;
-    }
+    return this.decoded(async () => {
+      try {
+        return await this.handle.result();
+      } catch (err) {
+        const failed = failedRunResult(err);
+        if (failed) return failed;
+        if (err instanceof WorkflowFailedError && err.cause instanceof CancelledFailure) return this.cancelledResult();
+        throw err;
+      }
+    });
   }
 
   /** The run's input, as recorded in its history (the first event): what it was asked, and how. */
@@ -250,11 +327,8 @@ export class AgentRun {
     const history = await this.handle.fetchHistory();
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     if (!payload) throw new Error(`run "${this.workflowId}" has no recorded input`);
-    const { payloadConverter, payloadCodecs: codecs, externalStorage: storage } = this.handle.client.options.loadedDataConverter;
-    // A large input (a long prompt, a continued run's carried state) is in the store, referenced from history.
-    let decoded = storage ? await new ExternalStorageRunner(storage).retrieve([payload]) : [payload];
-    for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
-    return payloadConverter.fromPayload<AgentRunInput>(decoded[0] as typeof payload);
+    const [input] = await this.decoded(() => decodePayloads(this.handle.client.options.loadedDataConverter, [payload]));
+    return input as AgentRunInput;
   }
 
   /** A plain-language account of the run so far: what it was asked, each decision and why, each action, the end. */
@@ -265,7 +339,7 @@ export class AgentRun {
   /** The action ledger: every write and irreversible call that ran, with its idempotency key and approver. */
   async ledger(): Promise<LedgerEntry[]> {
     const closed = await this.closedResult();
-    return closed ? closed.ledger : this.handle.query(ledgerQuery);
+    return closed ? closed.ledger : this.decoded(() => this.handle.query(ledgerQuery));
   }
 
   /**
@@ -281,7 +355,7 @@ export class AgentRun {
   /** Status, step, usage and pending escalation. A closed run is read from its history, with no worker needed. */
   async status(): Promise<RunState> {
     const closed = await this.closedResult();
-    if (!closed) return this.handle.query(statusQuery);
+    if (!closed) return this.decoded(() => this.handle.query(statusQuery));
     return {
       status: closed.status,
       mode: closed.mode,
@@ -296,12 +370,12 @@ export class AgentRun {
 
   async trace(): Promise<TraceEvent[]> {
     const closed = await this.closedResult();
-    return closed ? closed.trace : this.handle.query(traceQuery);
+    return closed ? closed.trace : this.decoded(() => this.handle.query(traceQuery));
   }
 
   async pendingEscalation(): Promise<Escalation | null> {
     if (await this.closedResult()) return null;
-    return this.handle.query(pendingEscalationQuery);
+    return this.decoded(() => this.handle.query(pendingEscalationQuery));
   }
 
   /**
@@ -348,7 +422,7 @@ export class AgentRun {
 
   /** A Canceled execution carries no result: its trace is read with a query (which a worker answers from history). */
   private async cancelledResult(): Promise<AgentRunResult> {
-    const { runId } = await this.handle.describe();
+    const { runId } = await this.describe();
     const trace = await this.handle.query(traceQuery);
     const ledger = await this.handle.query(ledgerQuery);
     const state = await this.handle.query(statusQuery);
@@ -370,11 +444,43 @@ export class AgentRun {
     };
   }
 
+  /**
+   * Runs a read of the run's payloads; one this process cannot decode becomes an `UndecodableRunError` that names
+   * the run and the likely cause (client/undecodable.ts), instead of the converter's bare "Unknown encoding".
+   */
+  private async decoded<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (err instanceof Error && err.name === 'UndecodableRunError') throw err;
+      const undecodable = classifyUndecodable(err);
+      if (undecodable) throw new UndecodableRunError(this.workflowId, undecodable);
+      throw err;
+    }
+  }
+
   private async closedResult(): Promise<AgentRunResult | undefined> {
-    const description = await this.handle.describe();
+    const description = await this.describe();
     if (description.status.name === 'RUNNING') return undefined;
     return this.result();
   }
+}
+
+/**
+ * Payloads as a client reads them: back from External Storage when a reference, through the codecs (last first),
+ * then the payload converter. What the SDK does for a query result, for payloads it does not read itself.
+ */
+async function decodePayloads(converter: LoadedDataConverter, payloads: Payload[]): Promise<unknown[]> {
+  const { payloadConverter, payloadCodecs: codecs, externalStorage: storage } = converter;
+  // A large payload (a long prompt, a continued run's carried state) is in the store, referenced from history.
+  let decoded = storage ? await new ExternalStorageRunner(storage).retrieve(payloads) : payloads;
+  for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
+  return decoded.map((p) => payloadConverter.fromPayload(p));
+}
+
+function firstLine(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0] ?? message;
 }
 
 /** Same decision by the same person on the same escalation → same Update id → deduplicated by Temporal. */

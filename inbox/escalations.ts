@@ -5,6 +5,7 @@
  */
 import { ResolutionRejectedError, RunNotFoundError, type AgentClient } from '../client/agent-client';
 import { runUrl } from '../client/config';
+import { classifyUndecodable, undecodableMessage, type Undecodable } from '../client/undecodable';
 import { DECISIONS, type Decision, type Escalation, type Resolution, type ResolutionOutcome } from '../common/escalation';
 import type { TraceEvent } from '../common/trace';
 import { summarize } from '../cli/output';
@@ -24,11 +25,20 @@ export interface InboxItem {
   escalation: Escalation | null;
   /** Why the escalation or trace could not be read (typically: no worker polls the run's task queue). */
   error?: string;
+  /**
+   * Set when this inbox cannot decode the run's payloads: the cause, and what to set. The card then shows which run
+   * and why, from its search attributes (which are not encrypted), and offers no decision.
+   */
+  undecodable?: Undecodable;
   /** The last TRACE_TAIL events, each with a one-line summary. */
   trace: { seq: number; at: string; step: number; kind: string; line: string }[];
   traceLength: number;
 }
 
+/**
+ * The escalated runs, each with what it waits on. One run this inbox cannot decode is one card saying so; it never
+ * takes the list down with it.
+ */
 export async function escalatedRuns(client: AgentClient, limit = 100): Promise<InboxItem[]> {
   const runs = await client.list({ status: 'escalated', limit });
   return Promise.all(
@@ -40,11 +50,23 @@ export async function escalatedRuns(client: AgentClient, limit = 100): Promise<I
         correlationId: r.correlationId,
         uiUrl: runUrl(client.settings, r.workflowId, r.runId),
       };
+      const unreadable = (undecodable: Undecodable): InboxItem => ({
+        ...base,
+        escalation: null,
+        error: undecodableMessage(r.workflowId, undecodable),
+        undecodable,
+        trace: [],
+        traceLength: 0,
+      });
+      // Its memo could not be decoded: its escalation and trace could not be either, so they are not asked for.
+      if (r.undecodable) return unreadable(r.undecodable);
       try {
         const run = await client.run(r.workflowId);
         const [escalation, trace] = await withTimeout(Promise.all([run.pendingEscalation(), run.trace()]));
         return { ...base, escalation, trace: traceTail(trace), traceLength: trace.length };
       } catch (err) {
+        const undecodable = classifyUndecodable(err);
+        if (undecodable) return unreadable(undecodable);
         return { ...base, escalation: null, error: firstLine(err), trace: [], traceLength: 0 };
       }
     }),
@@ -105,6 +127,8 @@ export async function decide(client: AgentClient, workflowId: string, request: D
     if (err instanceof ResolutionRejectedError) return { ok: false, status: 409, error: err.message };
     if (err instanceof RunNotFoundError) return { ok: false, status: 404, error: err.message };
     if (err instanceof NoWorkerError) return { ok: false, status: 504, error: err.message };
+    const undecodable = classifyUndecodable(err);
+    if (undecodable) return { ok: false, status: 422, error: undecodableMessage(workflowId, undecodable) };
     return { ok: false, status: 502, error: firstLine(err) };
   }
 }

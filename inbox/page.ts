@@ -34,6 +34,8 @@ export const inboxStyle = `  :root { font-family: system-ui, sans-serif; color: 
   .empty { color: #5b6478; padding: 2rem; text-align: center; }
   article { background: #fff; border: 1px solid #d9dde5; border-left: 5px solid #d97706; border-radius: 6px; padding: 1rem 1.2rem; margin-bottom: 1rem; }
   article.done { border-left-color: #15803d; opacity: .75; }
+  article.undecodable { border-left-color: #6b7280; }
+  .cause { color: #5b6478; font-size: .85rem; font-family: ui-monospace, monospace; }
   article h2 { font-size: 1rem; margin: 0 0 .3rem; font-family: ui-monospace, monospace; }
   .meta { color: #5b6478; font-size: .85rem; display: flex; gap: 1rem; flex-wrap: wrap; }
   .kind { font-weight: 600; color: #92400e; }
@@ -104,6 +106,13 @@ function card(item) {
   var link = el("a", { href: item.uiUrl, target: "_blank", rel: "noopener", text: "open in Temporal UI" });
   meta.appendChild(link);
   article.appendChild(meta);
+  if (item.undecodable) {
+    // Which run, that its payloads could not be decoded here, and the likely cause; nothing to decide on.
+    article.className = "undecodable";
+    article.appendChild(el("p", { className: "error", text: "Its payloads could not be decoded by this inbox: " + item.undecodable.detail }));
+    article.appendChild(el("p", { className: "cause", text: "cause: " + item.undecodable.cause }));
+    return article;
+  }
   if (!esc) {
     article.appendChild(el("p", { className: "error", text: item.error || "no pending escalation (it may have just been resolved)" }));
     return article;

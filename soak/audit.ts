@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import type { AgentClient } from '../client/agent-client';
+import { classifyUndecodable } from '../client/undecodable';
 import type { SoakScenario } from './scenarios';
 
 export interface StartedRun {
@@ -35,10 +36,24 @@ interface EffectRow {
 /** TimeoutType in Temporal's API. */
 const SCHEDULE_TO_START = 2;
 
+/**
+ * Audits one run. A run whose payloads this process cannot decode (client/undecodable.ts) is one finding, with
+ * status `undecodable` and the cause, not an error that stops the audit of every other run.
+ */
 export async function auditRun(client: AgentClient, storeFile: string, started: StartedRun): Promise<RunAudit> {
   const audit: RunAudit = { workflowId: started.workflowId, scenario: started.scenario.name, status: '?', findings: [], retriedBecause: [], duplicates: 0 };
+  try {
+    return await auditReadable(client, storeFile, started, audit);
+  } catch (err) {
+    const undecodable = classifyUndecodable(err);
+    if (!undecodable) throw err;
+    return { ...audit, status: 'undecodable', findings: [...audit.findings, `payloads could not be decoded: ${undecodable.detail}`] };
+  }
+}
+
+async function auditReadable(client: AgentClient, storeFile: string, started: StartedRun, audit: RunAudit): Promise<RunAudit> {
   const run = await client.run(started.workflowId);
-  const description = await run.handle.describe();
+  const description = await run.describe();
   if (description.status.name === 'RUNNING') {
     audit.status = 'running';
     audit.findings.push('still running after the drain: lost or stuck');

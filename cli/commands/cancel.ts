@@ -14,7 +14,7 @@ export function cancelCommand(): Command {
       if (opts.by.trim() === '') throw new CliError('--by must name who cancels the run');
       await withClient(settingsFrom(command), async (client) => {
         const run = await client.run(id);
-        if ((await run.handle.describe()).status.name !== 'RUNNING') throw new CliError(`run "${id}" has already ended`);
+        if ((await run.describe()).status.name !== 'RUNNING') throw new CliError(`run "${id}" has already ended`);
         await run.cancel({ by: opts.by, reason: opts.reason });
         print(`cancellation requested for ${id} by ${opts.by}`);
       });

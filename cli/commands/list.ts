@@ -1,6 +1,10 @@
-/** `durable-agent list`: runs from Temporal's visibility store; with `--status escalated`, what each one waits on. */
+/**
+ * `durable-agent list`: runs from Temporal's visibility store; with `--status escalated`, what each one waits on.
+ * A run whose payloads cannot be decoded here is a row saying so and why; the others are listed as usual.
+ */
 import { Command, Option } from 'commander';
 import type { AgentClient, RunSummary } from '../../client/agent-client';
+import { classifyUndecodable, type Undecodable } from '../../client/undecodable';
 import type { Escalation } from '../../common/escalation';
 import { RUN_STATUSES, type RunStatus } from '../../common/run';
 import { settingsFrom, withClient } from '../connect';
@@ -16,14 +20,17 @@ interface ListOptions {
 }
 
 /** A run's pending escalation, or why it could not be read (a query needs a worker to answer it). */
-async function pendingOf(client: AgentClient, workflowId: string): Promise<Escalation | null | { error: string }> {
+async function pendingOf(client: AgentClient, workflowId: string): Promise<Escalation | null | { error: string; undecodable?: Undecodable }> {
   const timeout = new Promise<{ error: string }>((resolve) =>
     setTimeout(() => resolve({ error: 'no worker answered the query' }), 5_000).unref(),
   );
   const query = client
     .run(workflowId)
     .then((run) => run.pendingEscalation())
-    .catch((err: unknown) => ({ error: err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err) }));
+    .catch((err: unknown) => ({
+      error: err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err),
+      undecodable: classifyUndecodable(err),
+    }));
   return Promise.race([query, timeout]);
 }
 
@@ -48,17 +55,25 @@ export function listCommand(): Command {
         const now = new Date();
         const withEscalations =
           opts.status === 'escalated'
-            ? await Promise.all(runs.map(async (r) => ({ run: r, pending: await pendingOf(client, r.workflowId) })))
+            ? await Promise.all(
+                // A run known to be undecodable is not queried: its answer could not be read either.
+                runs.map(async (r) => ({ run: r, pending: r.undecodable ? undefined : await pendingOf(client, r.workflowId) })),
+              )
             : runs.map((r) => ({ run: r, pending: undefined }));
 
         if (opts.json) {
           printJson(
-            withEscalations.map(({ run, pending }) => ({
-              ...jsonSummary(run),
-              // Only with --status escalated; `escalationError` says why an escalation could not be read.
-              escalation: pending === undefined ? undefined : isEscalation(pending) ? pending : null,
-              escalationError: pending && !isEscalation(pending) ? pending.error : undefined,
-            })),
+            withEscalations.map(({ run, pending }) => {
+              const undecodable = run.undecodable ?? (pending && !isEscalation(pending) ? pending.undecodable : undefined);
+              return {
+                ...jsonSummary(run),
+                // Only with --status escalated; `escalationError` says why an escalation could not be read.
+                escalation: opts.status !== 'escalated' ? undefined : pending && isEscalation(pending) ? pending : null,
+                escalationError: pending && !isEscalation(pending) ? pending.error : undefined,
+                // Why this run's payloads could not be decoded here; its other fields come from search attributes.
+                undecodable,
+              };
+            }),
           );
           return;
         }
@@ -67,15 +82,18 @@ export function listCommand(): Command {
           return;
         }
         if (opts.status !== 'escalated') {
+          // The NOTE column only when a run needs one, so the usual table stays as it was.
+          const noted = runs.some((r) => r.undecodable);
           print(
             table(
-              ['WORKFLOW ID', 'AGENT', 'STATUS', 'ESCALATION', 'STARTED'],
+              ['WORKFLOW ID', 'AGENT', 'STATUS', 'ESCALATION', 'STARTED', ...(noted ? ['NOTE'] : [])],
               runs.map((r) => [
                 r.workflowId,
                 r.agent,
                 r.status,
                 r.escalationPending ? 'pending' : '-',
                 r.startTime.toISOString(),
+                ...(noted ? [r.undecodable ? undecodableNote(r.undecodable) : ''] : []),
               ]),
             ),
           );
@@ -85,6 +103,8 @@ export function listCommand(): Command {
           table(
             ['WORKFLOW ID', 'AGENT', 'WAITING', 'KIND', 'PROPOSED CALL', 'REASON'],
             withEscalations.map(({ run, pending }) => {
+              const undecodable = run.undecodable ?? (pending && !isEscalation(pending) ? pending.undecodable : undefined);
+              if (undecodable) return [run.workflowId, run.agent, '-', '-', '-', `(${undecodableNote(undecodable)})`];
               if (!pending || !isEscalation(pending)) {
                 const why = pending && 'error' in pending ? pending.error : 'no longer pending';
                 return [run.workflowId, run.agent, '-', '-', '-', `(${clip(why, 60)})`];
@@ -99,6 +119,11 @@ export function listCommand(): Command {
         );
       });
     });
+}
+
+/** The row's note: never clipped, since the cause and what to set are at its end. */
+function undecodableNote(u: Undecodable): string {
+  return `payloads could not be decoded: ${u.detail}`;
 }
 
 function jsonSummary(r: RunSummary) {

@@ -86,7 +86,7 @@ export function resolveCommand(): Command {
         if (escalationId === undefined) {
           const pending = await throughWorker(run, () => run.pendingEscalation());
           if (!pending) {
-            if ((await run.handle.describe()).status.name !== 'RUNNING') throw await ended();
+            if ((await run.describe()).status.name !== 'RUNNING') throw await ended();
             throw new CliError(`run "${id}" has no pending escalation`);
           }
           escalationId = pending.id;

@@ -97,7 +97,7 @@ export function runCommand(): Command {
         }
         const uiUrl = runUrl(settings, run.workflowId, await run.runId());
         if (!opts.wait) {
-          const { runId } = await run.handle.describe();
+          const { runId } = await run.describe();
           if (opts.json) printJson({ workflowId: run.workflowId, runId, status: 'running', uiUrl });
           else {
             print(`started ${run.workflowId}`);

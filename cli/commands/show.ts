@@ -16,7 +16,7 @@ const QUERY_TIMEOUT_MS = 10_000;
 export async function throughWorker<T>(run: AgentRun, read: () => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const noWorker = async () => {
-    const { taskQueue } = await run.handle.describe();
+    const { taskQueue } = await run.describe();
     return new CliError(`no worker answered (is \`durable-agent worker\` polling task queue "${taskQueue}"?)`);
   };
   try {
@@ -35,7 +35,8 @@ export async function throughWorker<T>(run: AgentRun, read: () => Promise<T>): P
 }
 
 export async function describeRun(run: AgentRun, settings: ConnectionSettings) {
-  const description = await run.handle.describe();
+  // Through the run, so that a memo this process cannot decode is a one-line error naming the run and the cause.
+  const description = await run.describe();
   const state = await throughWorker(run, () => run.status());
   const closed = description.status.name !== 'RUNNING';
   const result = closed ? await run.result() : undefined;

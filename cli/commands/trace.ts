@@ -26,7 +26,7 @@ export function traceCommand(): Command {
         }
         print(`${run.workflowId}  (${events.length} events)`);
         print(timeline(events));
-        print(`ui: ${runUrl(settings, run.workflowId, (await run.handle.describe()).runId)}`);
+        print(`ui: ${runUrl(settings, run.workflowId, await run.runId())}`);
       });
     });
 }
