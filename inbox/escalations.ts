@@ -3,6 +3,7 @@
  * so it works across workers and restarts) with what each one waits on, and a person's decision sent as the
  * validated Update.
  */
+import type { ResolutionSigner } from '../client/sign-resolution';
 import { ResolutionRejectedError, RunNotFoundError, type AgentClient } from '../client/agent-client';
 import { runUrl } from '../client/config';
 import { classifyUndecodable, undecodableMessage, type Undecodable } from '../client/undecodable';
@@ -116,12 +117,21 @@ export type DecisionResult =
   | { ok: true; outcome: ResolutionOutcome }
   | { ok: false; status: number; error: string };
 
-export async function decide(client: AgentClient, workflowId: string, request: DecisionRequest, by: string): Promise<DecisionResult> {
+/**
+ * Sends the person's decision. With `signer` (the inbox's issuer key), the resolution is signed as a trusted
+ * issuer's assertion that `by` made it: agents with approver keys accept nothing else.
+ */
+export async function decide(
+  client: AgentClient,
+  workflowId: string,
+  decision: { request: DecisionRequest; by: string; signer?: ResolutionSigner },
+): Promise<DecisionResult> {
+  const { request, by, signer } = decision;
   const resolution: Resolution = { ...request, by };
   try {
     const run = await client.run(workflowId);
     // The Update waits for a worker to run the validator and the handler; without one it would wait indefinitely.
-    const outcome = await withTimeout(run.resolve(resolution), 30_000);
+    const outcome = await withTimeout(run.resolve(resolution, { signer }), 30_000);
     return { ok: true, outcome };
   } catch (err) {
     if (err instanceof ResolutionRejectedError) return { ok: false, status: 409, error: err.message };

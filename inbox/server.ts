@@ -8,6 +8,7 @@
  * that also carries the proxy's shared secret. Without one, the page still shows the inbox but every decision is
  * refused. What each request must pass, and the test that proves it, is in docs/security.md.
  */
+import type { ResolutionSigner } from '../client/sign-resolution';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AgentClient } from '../client/agent-client';
@@ -48,6 +49,12 @@ export interface InboxServerOptions {
    * browser request may carry.
    */
   publicOrigin?: string;
+  /**
+   * The inbox's own key, named as an issuer in the agents' `approverKeys.issuers`: each decision is signed as the
+   * inbox's assertion that the person it authenticated made it. Without it, agents with approver keys refuse the
+   * inbox's decisions.
+   */
+  signer?: ResolutionSigner;
 }
 
 export interface InboxServer {
@@ -174,7 +181,7 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: InboxServe
       if (err instanceof BadDecisionError) return sendJson(res, 400, { error: err.message });
       throw err;
     }
-    const result = await decide(opts.client, workflowId, request, who.name);
+    const result = await decide(opts.client, workflowId, { request, by: who.name, signer: opts.signer });
     return result.ok ? sendJson(res, 200, { outcome: result.outcome }) : sendJson(res, result.status, { error: result.error });
   }
   sendJson(res, 404, { error: 'no such API' });

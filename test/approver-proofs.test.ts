@@ -59,3 +59,33 @@ test('the inbox, as a trusted issuer, signs for the person its proxy authenticat
     expect(executions.wire_money?.map((e) => e.approvedBy)).toEqual(['sam']);
   });
 });
+
+test('the inbox signs as its issuer for the person it acts for; without its key, its decisions are refused', async () => {
+  const { startInboxServer } = await import('../inbox/server');
+  await env().withWorker([signedAgent], async () => {
+    const run = await env().client.start('tester', 'pay acme', { scenario: 'approval', correlationId: uniqueId('inbox-issuer') });
+    const escalation = await waitForEscalation(run);
+    const post = (url: string) =>
+      fetch(`${url}/api/runs/${encodeURIComponent(run.workflowId)}/resolve`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ escalationId: escalation.id, decision: 'approve' }),
+      });
+    const unsigned = await startInboxServer({ client: env().client, identity: { name: 'sam' } });
+    try {
+      const refused = await post(unsigned.url);
+      expect(refused.status).toBe(409);
+      expect(((await refused.json()) as { error: string }).error).toMatch(/must be signed/);
+    } finally {
+      await unsigned.close();
+    }
+    const signing = await startInboxServer({ client: env().client, identity: { name: 'sam' }, signer: signer('inbox', inbox) });
+    try {
+      expect((await post(signing.url)).status).toBe(200);
+    } finally {
+      await signing.close();
+    }
+    await run.result();
+    expect(executions.wire_money?.map((e) => e.approvedBy)).toEqual(['sam']);
+  });
+});

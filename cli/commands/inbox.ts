@@ -1,4 +1,5 @@
 /** `durable-agent inbox`: serves the escalation inbox, a web page where a person decides escalated runs. */
+import { loadSigner, type ResolutionSigner } from '../../client/sign-resolution';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { parsePublicOrigin } from '../../http/guard';
@@ -16,6 +17,8 @@ interface InboxOptions {
   proxySecretHeader?: string;
   proxySecretFile?: string;
   publicOrigin?: string;
+  signingKeyFile?: string;
+  issuer?: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -85,12 +88,16 @@ export function inboxCommand(): Command {
     .option('--proxy-secret-header <name>', 'with --identity-header: the header the proxy adds holding the shared secret (env DURABLE_AGENT_INBOX_PROXY_SECRET)')
     .option('--proxy-secret-file <path>', 'read the proxy secret from this file instead of DURABLE_AGENT_INBOX_PROXY_SECRET')
     .option('--public-origin <url>', 'the origin people open the inbox at behind a proxy, e.g. https://inbox.example.com')
+    .option('--signing-key-file <path>', "sign each decision with this ed25519 key, as the issuer --issuer names in the agents' approverKeys.issuers")
+    .option('--issuer <name>', 'the issuer name the signing key is configured under (default: inbox)')
     .action(async (opts: InboxOptions, command: Command) => {
       const port = portOption('--port', opts.port);
       const identity = identityFromOptions(opts);
       const publicOrigin = publicOriginFromOptions(opts);
+      if (opts.issuer !== undefined && opts.signingKeyFile === undefined) throw new CliError('--issuer needs --signing-key-file');
+      const signer = opts.signingKeyFile === undefined ? undefined : issuerSigner(opts.issuer ?? 'inbox', opts.signingKeyFile);
       await withClient(settingsFrom(command), async (client) => {
-        const server = await startInboxServer({ client, identity, host: opts.host, port, publicOrigin }).catch((err: NodeJS.ErrnoException) => {
+        const server = await startInboxServer({ client, identity, host: opts.host, port, publicOrigin, signer }).catch((err: NodeJS.ErrnoException) => {
           throw new CliError(err.code === 'EADDRINUSE' ? `port ${port} is in use (try --port 0)` : err.message);
         });
         print(`escalation inbox at ${server.url}${publicOrigin ? ` (and ${publicOrigin} through the proxy)` : ''}`);
@@ -104,4 +111,13 @@ export function inboxCommand(): Command {
         await server.close();
       });
     });
+}
+
+/** The inbox's issuer key, read before anything starts: a bad file is one line and no server. */
+function issuerSigner(name: string, keyFile: string): ResolutionSigner {
+  try {
+    return loadSigner(name, keyFile);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
 }
