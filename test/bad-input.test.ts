@@ -343,6 +343,9 @@ describe('the client API refuses malformed run options before starting anything'
     ['a step limit that is a word (it would disable the limit)', 'find Ana', { limits: { maxSteps: 'unlimited' } }],
     ['a negative step limit', 'find Ana', { limits: { maxSteps: -1 } }],
     ['an escalation timeout that is a word (the run would fail its workflow task forever)', 'find Ana', { escalationTimeoutMs: 'soon' }],
+    ['an escalation timeout of 1e20 ms (its deadline is not a date: every workflow task would fail)', 'find Ana', { escalationTimeoutMs: 1e20 }],
+    ['a model start-to-close of years (every model call would time out at once)', 'find Ana', { timeouts: { modelStartToCloseMs: 1e15 } }],
+    ['a step limit of 1e30', 'find Ana', { limits: { maxSteps: 1e30 } }],
     ['an empty prompt', '  ', undefined],
   ];
 
@@ -373,6 +376,8 @@ describe('options the workflow cannot apply, from any Temporal client, end the r
   test.each([
     ['an unknown mode', { mode: 'bogus' }],
     ['an escalation timeout that is a word', { escalationTimeoutMs: 'soon' }],
+    ['an escalation timeout of 1e20 ms', { escalationTimeoutMs: 1e20 }],
+    ['a model start-to-close of 1e15 ms', { timeouts: { modelStartToCloseMs: 1e15 } }],
   ])('%s', async (_description, options) => {
     // Started with the plain Temporal client, as another service or `temporal workflow start` could.
     const client = new Client({ connection: env().client.client.connection, namespace: env().server.namespace });

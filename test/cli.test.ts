@@ -224,6 +224,17 @@ describe('worker, run, list, resolve, show, trace', () => {
     expect(workerOutput).toContain(`task queue "${taskQueue}"`);
   });
 
+  test('metric labels take only known values: a 5,000-character tool name the model made up is "unknown"', async () => {
+    const scenario = join(__dirname, 'fixtures', 'scenarios', 'long-tool-name.json');
+    const done = await cli(['run', 'ops', 'call it', '--scenario', scenario, '--wait', '--json', '--correlation-id', uniqueId('labels')]);
+    expect(done.code).toBe(0);
+    const metrics = await eventually(
+      async () => (await fetch(`http://${metricsAddress}/metrics`)).text(),
+      (text) => /durable_agent_validation_failures\S*\{[^}]*tool="unknown"[^}]*code="unknown_tool"|durable_agent_validation_failures\S*\{[^}]*code="unknown_tool"[^}]*tool="unknown"/.test(text),
+    );
+    expect(metrics).not.toContain('x'.repeat(50));
+  });
+
   test("a refused resolution leaves an audit record in the worker's log: who tried what, and why it was refused", async () => {
     const started = await cli(['run', 'ops', 'Refund order ord_1001', '--scenario', DEMO_SCENARIO, '--wait', '--json', '--correlation-id', uniqueId('audit')]);
     const run = JSON.parse(started.stdout) as { workflowId: string; escalation: { id: string } };
