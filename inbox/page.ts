@@ -65,10 +65,17 @@ export const inboxStyle = `  :root { font-family: system-ui, sans-serif; color: 
 export const inboxScript = `"use strict";
 var state = { identity: null, busy: false, lastLoad: 0 };
 
+// Text from models and clients is shown, never obeyed: control and bidi characters (an RTL override reordering a
+// proposed call's arguments) are written out as \\uXXXX. Line breaks stay: reasoning is multi-line.
+var INVISIBLE = /[\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u206f\\ufeff]/g;
+function visible(text) {
+  return String(text).replace(INVISIBLE, function (c) { return "\\\\u" + ("000" + c.charCodeAt(0).toString(16)).slice(-4); });
+}
+
 function el(tag, attrs) {
   var node = document.createElement(tag);
   Object.keys(attrs || {}).forEach(function (k) {
-    if (k === "text") node.textContent = attrs[k];
+    if (k === "text") node.textContent = visible(attrs[k]);
     else if (k === "className") node.className = attrs[k];
     else node.setAttribute(k, attrs[k]);
   });
@@ -92,8 +99,8 @@ function row(dl, term, node) {
 function showIdentity(identity, message) {
   var badge = document.getElementById("identity");
   state.identity = identity;
-  if (identity) { badge.textContent = "acting as " + identity; badge.className = ""; badge.removeAttribute("title"); }
-  else { badge.textContent = "no identity: decisions are refused"; badge.className = "missing"; badge.title = message || ""; }
+  if (identity) { badge.textContent = "acting as " + visible(identity); badge.className = ""; badge.removeAttribute("title"); }
+  else { badge.textContent = "no identity: decisions are refused"; badge.className = "missing"; badge.title = visible(message || ""); }
 }
 
 function card(item) {
@@ -119,7 +126,7 @@ function card(item) {
   }
   var reason = el("p", { className: "reason" });
   reason.appendChild(el("span", { className: "kind", text: esc.kind }));
-  reason.appendChild(document.createTextNode(": " + esc.reason));
+  reason.appendChild(document.createTextNode(": " + visible(esc.reason)));
   article.appendChild(reason);
 
   var dl = el("dl");
@@ -208,7 +215,7 @@ function setBusy(buttons, busy) {
 }
 
 function show(node, ok, message) {
-  node.textContent = message;
+  node.textContent = visible(message);
   node.className = "result" + (ok === true ? " ok" : ok === false ? " refused" : "");
 }
 
@@ -221,7 +228,7 @@ function load() {
     if (r.status !== 200) {
       // Behind a proxy, reading needs an identity too: say why instead of showing an empty inbox.
       showIdentity(null, data.error);
-      document.getElementById("runs").textContent = "refused: " + data.error;
+      document.getElementById("runs").textContent = "refused: " + visible(data.error);
       return;
     }
     showIdentity(data.identity, null);
@@ -231,7 +238,7 @@ function load() {
     data.runs.forEach(function (item) { main.appendChild(card(item)); });
     if (!data.identity) fetch("/api/me").then(function (r) { return r.json(); }).then(function (me) { showIdentity(me.identity, me.message); });
   }).catch(function (e) {
-    document.getElementById("runs").textContent = "could not load escalations: " + e.message;
+    document.getElementById("runs").textContent = "could not load escalations: " + visible(e.message);
   });
 }
 

@@ -111,3 +111,19 @@ test('an undecodable run is a card with the run, "could not be decoded" and the 
   expect(allText(sealedCard)).toContain('cause: no-key');
   expect(find(sealedCard, (n) => n.tagName === 'BUTTON')).toEqual([]);
 });
+
+test('text from the model is shown, not obeyed: control and bidi characters in a card are written out', async () => {
+  const { document, byId } = fakeDom();
+  const hostile = { ...escalation, reason: 'pay \u202eemca\u202c now\u001b[2K\rapproved', proposedCall: { tool: 'wire_money', args: { to: 'acme' }, reasoning: 'line one\nline two' } };
+  const api = {
+    identity: 'pat',
+    now: new Date().toISOString(),
+    runs: [{ workflowId: 'tester-hostile', runId: 'r1', agent: 'tester', correlationId: 'h', uiUrl: 'http://ui', escalation: hostile, trace: [], traceLength: 0 }],
+  };
+  const fetch = () => Promise.resolve({ status: 200, json: () => Promise.resolve(api) });
+  runInNewContext(inboxScript, { document, fetch, setInterval: () => 0, setTimeout: () => 0, Date, JSON, String, Math, Object, Array });
+  await new Promise((r) => setTimeout(r, 20));
+  const text = allText(byId.runs as FakeNode);
+  expect(text).toContain('pay \\u202eemca\\u202c now\\u001b[2K\\u000dapproved');
+  expect(text).not.toMatch(/[\u202e\u202c\u001b\r]/);
+});
