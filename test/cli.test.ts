@@ -222,6 +222,8 @@ describe('worker, run, list, resolve, show, trace', () => {
   test('says which model it uses, without a key', () => {
     expect(workerOutput).toMatch(/model +scripted model server in this process at http:\/\/127\.0\.0\.1:\d+/);
     expect(workerOutput).toContain(`task queue "${taskQueue}"`);
+    // The example agent has no approver keys: the worker says once what that means.
+    expect(workerOutput.match(/agent ops has no approver keys: anyone with write access to namespace \\?"[^"\\]+\\?" can resolve its escalations as anyone/g)).toHaveLength(1);
   });
 
   test('metric labels take only known values: a 5,000-character tool name the model made up is "unknown"', async () => {
