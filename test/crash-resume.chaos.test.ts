@@ -380,9 +380,12 @@ test('SIGTERM every 20 s under a steady load (a rolling deploy): no run fails, n
     timeouts += facts.stickyTimeouts + facts.taskTimeouts + facts.activityTimeouts;
     retried += facts.attempts.filter((a) => a.attempt > 1).length;
   }
-  // A drained worker finished what it had started and released its sticky queue: nothing waited out a timeout.
-  expect(timeouts).toBe(0);
-  expect(retried).toBe(0);
+  // A drained worker finished what it had started and released its sticky queue. The one thing a drain can lose is
+  // a task in transit: a long poll the server answered just as the worker stopped polling, which the server hands
+  // out again after its timeout (temporalio/sdk-rust#1080; server-assisted poll shutdown needs a newer server). At
+  // most one such task per drain, seen here about one run in three under load; never a failed run or a second effect.
+  // With --shutdown-grace 0 every call in flight is cut off and this fails.
+  expect(timeouts + retried).toBeLessThanOrEqual(drains.length);
   console.log(
     `graceful shutdown: ${runs.length} runs over ${seconds(Date.now() - started)}, SIGTERM at 4 s and 24 s; the ` +
       `workers drained in ${drains.map(seconds).join(' and ')}; failed runs 0, task or activity timeouts ${timeouts}, ` +
