@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Command } from 'commander';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { AgentClient } from '../client/agent-client';
+import { bundleAgentWorkflows } from '../workers/workflow-bundle';
 import { configFromEnv, encryptionEnv } from '../common/config';
 import { startScriptedModelServer } from '../scripted-model/server';
 import { withPayloadEncryption } from '../stores/encrypted-store';
@@ -62,7 +62,8 @@ async function soak(opts: SoakOptions): Promise<number> {
   const scratch = mkdtempSync(join(tmpdir(), 'durable-agent-soak-'));
   const cli = await provisionTemporalCli();
   const bundleFile = join(scratch, 'workflows.js');
-  writeFileSync(bundleFile, (await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietBundler })).code);
+  // The same bundle a deployment makes (workers/workflow-bundle.ts: the failure converter in), without the tracing modules.
+  writeFileSync(bundleFile, (await bundleAgentWorkflows({ traced: false, logger: quietBundler })).code);
   const server = new RestartableServer({ dbFilename: join(scratch, 'temporal.sqlite'), port: await getFreePort(), headless: true, cliPath: cli.path });
   await server.start();
   const model = await startScriptedModelServer({ scenarioDirs: [join(projectRoot(), 'soak', 'scenarios')], maxRecordedRequests: 50 });
