@@ -18,7 +18,7 @@ export function containsApiKey(value: unknown): value is string {
  * The text with every API key replaced.
  *
  * @example
- * scrubString('key sk-ant-abcdefgh1234'); // 'key [redacted api key]'
+ * scrubString(`key ${apiKey}`); // 'key [redacted api key]'
  */
 export function scrubString(text: string): string {
   return text.replace(API_KEY_PATTERN, REDACTED_API_KEY);

@@ -2,18 +2,31 @@
  * A model error's text can echo a key (a proxy or gateway that repeats the Authorization header in its error body).
  * What the model activity puts into its failure is scrubbed, so the key never reaches the run's history.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { testAgent } from './fixtures/test-agent';
 import { historyText } from './helpers/history-text';
 import { uniqueId } from './helpers/runs';
 import { useTestEnv } from './helpers/test-env';
 
 const env = useTestEnv('model-error-secrets');
-const ECHOED_KEY = 'sk-ant-api03-echoed-by-proxy-0123456789abcdef';
-const ECHOED_TOKEN = 'gw_live_0123456789abcdef';
+// Made up at run time, so nothing shaped like a key is ever committed.
+const ECHOED_KEY = ['sk', 'ant', 'api03', randomBytes(16).toString('hex')].join('-');
+const ECHOED_TOKEN = `gw_live_${randomBytes(8).toString('hex')}`;
+
+/** A proxy rejects the request and echoes the credentials it was sent in its error body. */
+function echoingScenario(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'durable-agent-echo-')), 'model-echoes-key.json');
+  const message = `invalid credentials: x-api-key ${ECHOED_KEY}; Authorization: Bearer ${ECHOED_TOKEN}`;
+  writeFileSync(file, JSON.stringify({ name: 'model-echoes-key', turns: [{ errors: [{ status: 401, message }], text: 'never reached' }] }));
+  return file;
+}
 
 test('an error body echoing an API key and a bearer token: neither is in the history', async () => {
   await env().withWorker([testAgent], async () => {
-    const run = await env().client.start('tester', 'hello', { scenario: 'model-echoes-key', correlationId: uniqueId('echo') });
+    const run = await env().client.start('tester', 'hello', { scenario: echoingScenario(), correlationId: uniqueId('echo') });
     const result = await run.result();
     expect(result.status).toBe('failed');
     // The scripted model did send the key back: the test sees what the activity had to scrub.
