@@ -85,6 +85,10 @@ export class RunContext {
       this.recommendations.push(...carried.recommendations);
       this.escalations = carried.escalations;
       this.failureStreak = carried.failureStreak;
+      // The spec the run recorded at its start. Carried state reaches here only from the execution's own
+      // predecessor (agentWorkflow refuses it otherwise: workflows/carried-state.ts), and before any step the
+      // workflow reads the agent from this worker's registry again and keeps the stricter of the two
+      // (retakePolicy, workflows/run-policy.ts): the record fixes the model, prompt and tools, never a looser policy.
       this.spec = carried.spec;
       this.limits = carried.limits;
     }
