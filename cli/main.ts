@@ -16,6 +16,7 @@ import { Command } from 'commander';
 import { projectRoot } from '../temporal-config/settings';
 import { AGENTS_ENV } from './agents';
 import { cancelCommand } from './commands/cancel';
+import { clusterCommand } from './commands/cluster';
 import { codecServerCommand } from './commands/codec-server';
 import { demoCommand } from './commands/demo';
 import { explainCommand } from './commands/explain';
@@ -66,6 +67,7 @@ export function buildProgram(): Command {
 
   for (const command of [
     serverCommand(),
+    clusterCommand(),
     workerCommand(),
     modelServerCommand(),
     runCommand(),

@@ -236,11 +236,11 @@ function tryKill(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
-function isRoot(): boolean {
+export function isRoot(): boolean {
   return typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-function osUserIds(user: string): { uid: number; gid: number } | undefined {
+export function osUserIds(user: string): { uid: number; gid: number } | undefined {
   const uid = spawnSync('id', ['-u', user], { encoding: 'utf8' });
   const gid = spawnSync('id', ['-g', user], { encoding: 'utf8' });
   if (uid.status !== 0 || gid.status !== 0) return undefined;

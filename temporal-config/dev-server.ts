@@ -150,7 +150,7 @@ class SearchAttributeConflict extends Error {}
  * created before an attribute was added to SEARCH_ATTRIBUTES lacks it (the CLI registers attributes only when it
  * creates a namespace), so missing ones are added through the operator service. Returns true when all are there.
  */
-async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<boolean> {
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<boolean> {
   const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
   const missing: Record<string, number> = {};
   for (const { name, type } of SEARCH_ATTRIBUTE_KEYS) {

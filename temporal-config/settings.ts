@@ -13,6 +13,12 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../common/search-attributes';
  */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
 
+/**
+ * The server the CLI embeds (its `--version` says `Server 1.29.1`): the production-shaped cluster runs this one
+ * (temporal-config/server-binaries.ts), so what passes on the dev server and on the cluster is the same server code.
+ */
+export const TEMPORAL_SERVER_VERSION = '1.29.1';
+
 /** The dev server always creates `default`; using it means no extra `--namespace` flag is needed. */
 export const TEMPORAL_NAMESPACE = 'default';
 
