@@ -56,7 +56,7 @@ test('edit: corrected arguments are validated again and run instead of the propo
     // A malformed edit is refused with the field error; the escalation stays pending.
     await expect(
       run.resolve({ escalationId: escalation.id, decision: 'edit', by: 'pat', args: { to: 'acme', amountCents: -5 } }),
-    ).rejects.toThrow("edited arguments rejected: amountCents: expected a number greater than 0, got number -5");
+    ).rejects.toThrow("edited arguments rejected: amountCents: expected an integer greater than 0, got number -5");
     expect((await run.pendingEscalation())?.id).toBe(escalation.id);
     await run.resolve({ escalationId: escalation.id, decision: 'edit', by: 'pat', args: { to: 'acme', amountCents: 4000 } });
     const result = await run.result();

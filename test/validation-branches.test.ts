@@ -37,7 +37,7 @@ test('a call that fails its schema is never executed; the model gets the field-l
     const [invalid] = eventsOf(result.trace, 'validation_error');
     expect(invalid?.error.code).toBe('invalid_input');
     expect(invalid?.error.fields).toEqual([
-      { path: 'startsAt', expected: 'an ISO 8601 date-time such as "2026-03-14T15:00:00Z"', received: '"next Tuesday 3pm"' },
+      { path: 'startsAt', expected: 'an ISO 8601 date-time with seconds, in UTC ("Z"), such as "2026-03-14T15:00:00Z"', received: '"next Tuesday 3pm"' },
     ]);
     expect(eventsOf(result.trace, 'corrective_retry')).toHaveLength(1);
     // Only the corrected call reached the tool; the scripted model's `expect` proved the error text reached the model.
