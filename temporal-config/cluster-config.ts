@@ -41,9 +41,9 @@ export const DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
 /** 4 is the development value: shards are fixed for a cluster's life; production clusters use 512 or more. */
 export const HISTORY_SHARDS = 4;
 
-export function serverConfig(o: { ports: ClusterPorts; db: ClusterDatabase; certs: ClusterCerts; dynamicConfigFile: string; logLevel?: string }): object {
+export function serverConfig(o: { ports: ClusterPorts; db: ClusterDatabase; certs: ClusterCerts; dynamicConfigFile: string; logLevel?: string }) {
   const { ports, db, certs } = o;
-  const sql = (database: string, maxConns: number): object => ({
+  const sql = (database: string, maxConns: number) => ({
     sql: {
       pluginName: 'postgres12',
       databaseName: database,
@@ -58,7 +58,7 @@ export function serverConfig(o: { ports: ClusterPorts; db: ClusterDatabase; cert
   });
   const serverTls = { certFile: certs.serverCert, keyFile: certs.serverKey, requireClientAuth: true, clientCaFiles: [certs.caCert] };
   const clientTls = { serverName: certs.serverName, rootCaFiles: [certs.caCert] };
-  const service = (name: ServiceName): object => ({
+  const service = (name: ServiceName) => ({
     rpc: {
       grpcPort: name === 'frontend' ? ports.frontendGrpc : ports.grpc[name],
       membershipPort: ports.membership[name],
@@ -85,7 +85,7 @@ export function serverConfig(o: { ports: ClusterPorts; db: ClusterDatabase; cert
         systemWorker: { certFile: certs.systemWorkerCert, keyFile: certs.systemWorkerKey, client: clientTls },
       },
     },
-    services: Object.fromEntries(SERVICES.map((name) => [name, service(name)])),
+    services: Object.fromEntries(SERVICES.map((name) => [name, service(name)])) as Record<ServiceName, ReturnType<typeof service>>,
     clusterMetadata: {
       enableGlobalNamespace: false,
       failoverVersionIncrement: 10,

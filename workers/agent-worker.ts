@@ -1,7 +1,8 @@
 /**
  * The worker factory: registers the agent workflow and every agent's activities on a task queue.
  */
-import { NativeConnection, Runtime, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import type { VersioningBehavior } from '@temporalio/common';
+import { NativeConnection, Runtime, Worker, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AgentDefinition } from '../agents/define';
 import { AgentRegistry } from '../agents/registry';
@@ -72,6 +73,19 @@ export interface AgentWorkerOptions {
    * must reach the same one.
    */
   store?: BlobStore;
+  /**
+   * Worker Versioning (Temporal's Worker Deployments): this worker is build `buildId` of deployment `name`, and
+   * takes only the tasks the server routes to that version. Set the current version with
+   * `temporal worker deployment set-current-version` once the new build's workers poll (docs/production.md).
+   */
+  deployment?: { name: string; buildId: string };
+  /**
+   * How runs started on this build move when a newer one becomes current (default AUTO_UPGRADE): AUTO_UPGRADE
+   * moves them to the new build at their next task, which is what agent runs want (they wait days on a person,
+   * and new behaviour goes behind `patched()`); PINNED keeps each run on the build it started on, so the old
+   * build's workers must run until its runs end. Only with `deployment`.
+   */
+  versioningBehavior?: VersioningBehavior;
 }
 
 /**
@@ -129,7 +143,23 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     maxCachedWorkflows: opts.maxCachedWorkflows ?? WORKER_DEFAULTS.maxCachedWorkflows,
     maxHeartbeatThrottleInterval: opts.maxHeartbeatThrottleIntervalMs ?? WORKER_DEFAULTS.maxHeartbeatThrottleIntervalMs,
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions,
+    ...deploymentOptions(opts),
   });
+}
+
+/** The SDK's Worker Deployment options for `deployment` / `versioningBehavior`; a behaviour alone is refused. */
+export function deploymentOptions(opts: Pick<AgentWorkerOptions, 'deployment' | 'versioningBehavior'>): { workerDeploymentOptions?: WorkerDeploymentOptions } {
+  if (!opts.deployment) {
+    if (opts.versioningBehavior) throw new Error('versioningBehavior needs deployment: { name, buildId }');
+    return {};
+  }
+  const { name, buildId } = opts.deployment;
+  if (!name.trim() || !buildId.trim()) throw new Error('deployment needs a non-empty name and buildId');
+  const behavior = opts.versioningBehavior ?? 'AUTO_UPGRADE';
+  if (behavior !== 'AUTO_UPGRADE' && behavior !== 'PINNED') throw new Error(`versioningBehavior must be AUTO_UPGRADE or PINNED (got ${JSON.stringify(behavior)})`);
+  return {
+    workerDeploymentOptions: { version: { deploymentName: name, buildId }, useWorkerVersioning: true, defaultVersioningBehavior: behavior },
+  };
 }
 
 /** Each warning once per process, however many workers it creates. */

@@ -46,6 +46,31 @@ export async function modelForWorker(config: DurableAgentConfig): Promise<Chosen
   };
 }
 
+interface WorkerCommandOptions {
+  logLevel: LogLevel;
+  logFormat: 'json' | 'text';
+  metrics?: string;
+  shutdownGrace: string;
+  traces: boolean;
+  deploymentName?: string;
+  buildId?: string;
+  versioningBehavior?: 'auto-upgrade' | 'pinned';
+}
+
+/** `--deployment-name` and `--build-id` go together; a behaviour needs them. One line when they do not. */
+export function deploymentFrom(opts: Pick<WorkerCommandOptions, 'deploymentName' | 'buildId' | 'versioningBehavior'>): {
+  deployment?: { name: string; buildId: string };
+  versioningBehavior?: 'AUTO_UPGRADE' | 'PINNED';
+} {
+  const { deploymentName: name, buildId, versioningBehavior } = opts;
+  if (!name && !buildId) {
+    if (versioningBehavior) throw new CliError('--versioning-behavior needs --deployment-name and --build-id', 2);
+    return {};
+  }
+  if (!name?.trim() || !buildId?.trim()) throw new CliError('--deployment-name and --build-id go together (Worker Versioning needs both)', 2);
+  return { deployment: { name, buildId }, versioningBehavior: versioningBehavior === 'pinned' ? 'PINNED' : 'AUTO_UPGRADE' };
+}
+
 export function workerCommand(): Command {
   return new Command('worker')
     .description("run a worker for the agent workflow and the agents' tools (Ctrl-C stops it gracefully)")
@@ -69,7 +94,14 @@ export function workerCommand(): Command {
       '--no-traces',
       'export no OpenTelemetry spans (env DURABLE_AGENT_TRACES=off); by default they go over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set, else as JSON lines on stderr',
     )
-    .action(async (opts: { logLevel: LogLevel; logFormat: 'json' | 'text'; metrics?: string; shutdownGrace: string; traces: boolean }, command: Command) => {
+    .option('--deployment-name <name>', 'Worker Versioning: the Worker Deployment this worker belongs to (with --build-id)')
+    .option('--build-id <id>', 'Worker Versioning: this worker\'s build (with --deployment-name); the server routes it the tasks of its version')
+    .addOption(
+      new Option('--versioning-behavior <behavior>', 'with --build-id: auto-upgrade (runs move to the current build; new behaviour behind patched()) or pinned (each run stays on its build)')
+        .choices(['auto-upgrade', 'pinned']),
+    )
+    .action(async (opts: WorkerCommandOptions, command: Command) => {
+      const deployment = deploymentFrom(opts);
       const graceSeconds = numberOption('--shutdown-grace', opts.shutdownGrace, { min: 0, max: 3600, what: 'a number of seconds from 0 to 3600' });
       const config = cliConfig();
       const metrics = opts.metrics ?? config.worker.metrics;
@@ -111,6 +143,7 @@ export function workerCommand(): Command {
           workflowBundle: workflowBundle(config),
           shutdownGraceTimeMs: Math.round(graceSeconds * 1000),
           tracing: tracing?.worker,
+          ...deployment,
         });
         // One write, so a script waiting for "worker polling" sees the whole block.
         print(
@@ -119,6 +152,7 @@ export function workerCommand(): Command {
             `  agents  ${loaded.registry.names().join(', ')} (from ${loaded.source})`,
             `  model   ${model.description}`,
             `  traces  ${describeTraceDestination(traces)}`,
+            ...(deployment.deployment ? [`  build   ${deployment.deployment.buildId} of deployment ${deployment.deployment.name} (${deployment.versioningBehavior})`] : []),
           ].join('\n'),
         );
         // The Temporal runtime turns SIGINT/SIGTERM into a graceful shutdown: run() resolves once in-flight tasks end.
