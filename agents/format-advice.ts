@@ -16,7 +16,7 @@ export interface FormatAdvice {
    * then a canonical one. Unverified: the caller keeps the first the whole schema accepts.
    */
   examples: string[];
-  /** What is wrong with the value sent, when certain: `no seconds`, `no time zone`. */
+  /** What is wrong with the value sent, when certain: `no seconds`, `no time zone`. No phrase has a comma outside parentheses. */
   problems: string[];
 }
 
@@ -320,7 +320,7 @@ function fixClock(clock: Clock, rule: { p: Precision; secondsRequired: boolean; 
       problems.push(`no fraction of a second (needs ${plural(p, 'digit')})`);
       frac = '0'.repeat(p);
     } else if (frac.length !== p) {
-      problems.push(`${plural(frac.length, 'decimal place')} in the seconds, needs ${p}`);
+      problems.push(`${plural(frac.length, 'decimal place')} in the seconds (needs ${p})`);
       if (/[^0]/.test(frac.slice(p))) changedMeaning = true;
       frac = frac.length > p ? frac.slice(0, p) : frac.padEnd(p, '0');
     }
@@ -368,8 +368,8 @@ function uuidAdvice(def: SchemaDef | undefined, text: string | undefined, passes
   const problems: string[] = [];
   const v = text.charAt(14);
   const variant = text.charAt(19);
-  if (version ? v !== version : !/[1-8]/.test(v)) problems.push(`version digit ${v}${version ? `, needs ${version}` : ', needs 1-8'}`);
-  if (!/[89abAB]/.test(variant)) problems.push(`variant digit ${variant}, needs 8, 9, a or b`);
+  if (version ? v !== version : !/[1-8]/.test(v)) problems.push(`version digit ${v} (needs ${version ?? '1-8'})`);
+  if (!/[89abAB]/.test(variant)) problems.push(`variant digit ${variant} (needs 8, 9, a or b)`);
   const repaired = `${text.slice(0, 14)}${version ?? (/[1-8]/.test(v) ? v : '4')}${text.slice(15, 19)}${/[89abAB]/.test(variant) ? variant : '8'}${text.slice(20)}`;
   // Changing a digit makes another identifier: the problems are reported, the repaired value is no example.
   return problems.length > 0 && passes(repaired) ? { ...advice, problems } : advice;

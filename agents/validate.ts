@@ -95,11 +95,11 @@ function toFieldErrors(issue: z.core.$ZodIssue, ctx: Context): FieldError[] {
       const facts = issue as unknown as IssueFacts;
       const advice = formatAdvice(facts, formatCheck(candidates(), facts, input), input);
       const example = firstAccepted(ctx, issue.path, advice.examples);
-      return [{ path, expected: withExample(advice.words, example), received: withNote(input, advice.problems.join(', ')) }];
+      return [{ path, expected: withExample(advice.words, example), received: withNote(input, advice.problems) }];
     }
     case 'invalid_value': {
       const meant = firstAccepted(ctx, issue.path, nearValues(issue.values, input));
-      return [{ path, expected: valuesWords(issue.values), received: withNote(input, meant === undefined ? '' : `did you mean ${shownValue(meant)}?`) }];
+      return [{ path, expected: valuesWords(issue.values), received: withNote(input, meant === undefined ? [] : [`did you mean ${shownValue(meant)}?`]) }];
     }
     case 'unrecognized_keys':
       return issue.keys.map((key) => ({
@@ -205,7 +205,7 @@ function unionError(issue: z.core.$ZodIssueInvalidUnion, ctx: Context, candidate
   if (issue.errors.length === 0 && Array.isArray(issue.options) && issue.options.length > 0) {
     const sent = valueAt(ctx.value, issue.path);
     const meant = firstAccepted(ctx, issue.path, nearValues(issue.options, sent));
-    return { path, expected: valuesWords(issue.options), received: withNote(sent, meant === undefined ? '' : `did you mean ${shownValue(meant)}?`) };
+    return { path, expected: valuesWords(issue.options), received: withNote(sent, meant === undefined ? [] : [`did you mean ${shownValue(meant)}?`]) };
   }
   if (ctx.depth >= MAX_UNION_DEPTH || issue.errors.length === 0) return { path, expected: lowerFirst(issue.message), received: describe(input) };
   const union = candidates.find((s) => {
@@ -230,11 +230,22 @@ function withExample(words: string, example: string | undefined): string {
   return example === undefined ? bounded : `${bounded}, such as ${JSON.stringify(example)}`;
 }
 
-/** The value as `describe` shows it, with a short note on what is wrong with it; the two within MAX_RECEIVED. */
-function withNote(value: unknown, note: string): string {
+/**
+ * The value as `describe` shows it, with short notes on what is wrong with it: `"09:00" (no seconds, no time zone)`.
+ * Notes that do not fit are dropped whole (`, ...`), never cut; value and notes stay within MAX_RECEIVED.
+ */
+function withNote(value: unknown, notes: readonly string[]): string {
+  let note = '';
+  for (const [i, n] of notes.entries()) {
+    const next = note ? `${note}, ${n}` : n;
+    if (next.length > MAX_NOTE - (i < notes.length - 1 ? 5 : 0)) {
+      note = note ? `${note}, ...` : '';
+      break;
+    }
+    note = next;
+  }
   if (!note) return describe(value);
-  const bounded = clip(note, MAX_NOTE);
-  return `${describe(value, Math.min(80, MAX_RECEIVED - bounded.length - 3))} (${bounded})`;
+  return `${describe(value, Math.min(80, MAX_RECEIVED - note.length - 3))} (${note})`;
 }
 
 /** Options the value was almost certainly meant as: the same but for case or spaces, or a number sent as text. */
@@ -299,10 +310,10 @@ function integersOnly(candidates: z.core.$ZodType[]): boolean {
 }
 
 /** How long the value was, measured as zod measures it (a string in code points). */
-function sizeNote(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, input: unknown): string {
-  if (issue.origin === 'string' && typeof input === 'string') return plural([...input].length, 'character');
-  if ((issue.origin === 'array' || issue.origin === 'set') && Array.isArray(input)) return plural(input.length, 'item');
-  return '';
+function sizeNote(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig, input: unknown): string[] {
+  if (issue.origin === 'string' && typeof input === 'string') return [plural([...input].length, 'character')];
+  if ((issue.origin === 'array' || issue.origin === 'set') && Array.isArray(input)) return [plural(input.length, 'item')];
+  return [];
 }
 
 function plural(n: number, word: string): string {
