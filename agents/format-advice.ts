@@ -194,7 +194,10 @@ function dateTimeAdvice(def: SchemaDef, text: string | undefined, passes: (t: st
   if (sep !== 'T') problems.push(sep === ' ' ? 'a space instead of "T" between date and time' : 'a lower-case "t"');
   const time = LENIENT_TIME.exec(rawTime);
   if (!time) return advice;
-  const [, hh = '', mm = '', ss, fracSep, frac] = time;
+  const [, rawHour = '', mm = '', ss, fracSep, frac] = time;
+  // Padded before a conversion to UTC would pad it silently.
+  const hh = rawHour.padStart(2, '0');
+  if (hh !== rawHour) problems.push('a one-digit hour');
   // The zone decides whether seconds are required (zod: with a zone always, for precision null), so fix it first.
   let zone = rawZone;
   let clock = { date: date.text, hh, mm };
@@ -205,7 +208,7 @@ function dateTimeAdvice(def: SchemaDef, text: string | undefined, passes: (t: st
   } else if (zone !== undefined && zone !== 'Z') {
     const normal = normalOffset(zone);
     if (!offset) {
-      zoneProblems.push(`an offset (${zone}): only UTC ("Z") is accepted`);
+      zoneProblems.push(`offset ${zone} (only "Z" is accepted)`);
       const utc = normal && date.valid ? toUtc(clock, normal) : undefined;
       if (utc) clock = utc;
       else exact = false;
@@ -290,7 +293,7 @@ function fixClock(clock: Clock, rule: { p: Precision; secondsRequired: boolean; 
   let { hh, mm, ss, frac } = clock;
   let changedMeaning = false;
   if (hh.length < 2) {
-    problems.push('the hour needs two digits');
+    problems.push('a one-digit hour');
     hh = hh.padStart(2, '0');
   }
   if (Number(hh) > 23 || Number(mm) > 59 || (ss !== undefined && Number(ss) > 59)) {

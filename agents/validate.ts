@@ -68,7 +68,7 @@ const MAX_UNION_DEPTH = 3;
 /** The bound tests and the trace rely on: a received value and its note together. */
 const MAX_RECEIVED = 100;
 const MAX_EXPECTED_WORDS = 200;
-const MAX_NOTE = 60;
+const MAX_NOTE = 68;
 
 /** Where an issue's path starts: the schema and value it is relative to (a union branch has its own). */
 interface Context {
@@ -216,13 +216,33 @@ function unionError(issue: z.core.$ZodIssueInvalidUnion, ctx: Context, candidate
   const branches = issue.errors.map((errors, i) =>
     errors.flatMap((e) => toFieldErrors(e, { root: options[i], value: input, prefix: [], depth: ctx.depth + 1, budget: ctx.budget })),
   );
-  // Each alternative wants something of the value itself (`z.union([z.string(), z.number()])`): list them.
+  // Each alternative wants something of the value itself (`z.union([z.string(), z.number()])`): list them. An
+  // alternative's example was checked against that alternative only; it stays if the whole schema takes it too.
   if (branches.every((b) => b.length === 1 && b[0]?.path === '(root)')) {
-    const wants = [...new Set(branches.map((b) => b[0]?.expected ?? ''))];
-    return { path, expected: clip(wants.join(' or '), MAX_EXPECTED_WORDS * 2), received: describe(input) };
+    const wants = [...new Set(branches.map((b) => b[0]?.expected ?? ''))].map((w) => {
+      const example = EXAMPLE.exec(w)?.[1];
+      return example === undefined || firstAccepted(ctx, issue.path, [JSON.parse(example) as unknown]) !== undefined ? w : w.replace(EXAMPLE, '');
+    });
+    return { path, expected: joinBounded(wants, ' or '), received: describe(input) };
   }
-  const summary = branches.map((b, i) => `(${i + 1}) ${b.map((f) => (f.path === '(root)' ? f.expected : `${f.path}: ${f.expected}`)).join(', ')}`);
-  return { path, expected: clip(`one of ${branches.length} alternatives: ${summary.join('; ')}`, MAX_EXPECTED_WORDS * 2), received: describe(input) };
+  // Objects that differ: what each alternative wants, without examples (each would be checked against a value the
+  // other fields still spoil).
+  const summary = branches.map((b, i) => `(${i + 1}) ${b.map((f) => (f.path === '(root)' ? '' : `${f.path}: `) + f.expected.replace(EXAMPLE, '')).join(', ')}`);
+  return { path, expected: joinBounded(summary, '; ', `one of ${branches.length} alternatives: `), received: describe(input) };
+}
+
+/** The `, such as "..."` withExample appends. */
+const EXAMPLE = /, such as ("(?:[^"\\]|\\.)*")/;
+
+/** Whole parts while they fit in MAX_EXPECTED_WORDS, then `...`: never a cut inside a quoted value. */
+function joinBounded(parts: readonly string[], sep: string, head = ''): string {
+  let text = head;
+  for (const [i, part] of parts.entries()) {
+    const next = `${text}${i === 0 ? '' : sep}${part}`;
+    if (next.length > MAX_EXPECTED_WORDS) return i === 0 ? clip(next.replace(EXAMPLE, ''), MAX_EXPECTED_WORDS) : `${text}${sep}...`;
+    text = next;
+  }
+  return text;
 }
 
 function withExample(words: string, example: string | undefined): string {

@@ -164,12 +164,12 @@ function problemHolds(note: string, value: string, t: Temporal): boolean {
   if (note === 'a lower-case "z"') return r.zone === 'z';
   if (note === 'a lower-case "t"') return r.sep === 't';
   if (note === 'a space instead of "T" between date and time') return r.sep === ' ';
-  if ((m = /^an offset \((.+)\): only UTC \("Z"\) is accepted$/.exec(note))) return r.zone === m[1] && !offset;
+  if ((m = /^offset (\S+) \(only "Z" is accepted\)$/.exec(note))) return r.zone === m[1] && !offset;
   if ((m = /^the offset written (\S+) instead of (\S+)$/.exec(note))) return offset && r.zone === m[1] && m[1] !== m[2] && /^[+-]\d{2}:\d{2}$/.test(m[2] ?? '');
   if ((m = /^(\S+) is not a UTC offset$/.exec(note))) return offset && r.zone === m[1] && !/^[+-](?:[01]\d|2[0-3]):?(?:[0-5]\d)?$/.test(m[1] ?? '');
   if ((m = /^(\S+) is not a calendar date$/.exec(note))) return !z.iso.date().safeParse(m[1]).success && (r.date ?? '').split('-').map(Number).join() === (m[1] ?? '').split('-').map(Number).join();
   if (note === 'month and day need two digits') return r.date !== undefined && /-\d(?:-|$)/.test(r.date);
-  if (note === 'the hour needs two digits') return r.hh?.length === 1;
+  if (note === 'a one-digit hour') return r.hh?.length === 1;
   if ((m = /^(\d+):(\d+)(?::(\d+))? is not a time of day$/.exec(note))) return Number(m[1]) > 23 || Number(m[2]) > 59 || Number(m[3] ?? 0) > 59;
   if (note === 'a time after the date') return t.kind === 'date' && r.date !== undefined && r.hh !== undefined;
   if (note === 'a date without a time') return t.kind === 'datetime' && r.date !== undefined && r.hh === undefined;
