@@ -17,8 +17,8 @@ const KEEP_OUTPUT = 20_000;
 export interface WorkerProcessOptions {
   /** For messages: which worker this is. */
   name: string;
-  /** The module of agents it serves (`--agents`). */
-  agents: string;
+  /** The module of agents it serves (`--agents`); none: the shipped examples, as a plain `durable-agent worker`. */
+  agents?: string;
   env: NodeJS.ProcessEnv;
   /** Extra CLI arguments, e.g. `['--log-level', 'ERROR']`. */
   args?: string[];
@@ -40,7 +40,7 @@ export interface WorkerProcess {
 /** Spawns the worker and resolves once it polls; rejects (and kills it) if it exits first or takes over a minute. */
 export async function spawnWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first`);
-  const child = spawn(process.execPath, [CLI, 'worker', '--agents', opts.agents, ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [CLI, 'worker', ...(opts.agents ? ['--agents', opts.agents] : []), ...(opts.args ?? [])], {
     env: opts.env,
     cwd: opts.cwd,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -21,7 +21,7 @@ import { Connection, type ConnectionOptions } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { makeClusterCerts, type ClusterCerts } from './cluster-certs';
-import { dynamicConfigText, serverConfig, SERVICES, type ClusterPorts, type ServiceName } from './cluster-config';
+import { DYNAMIC_CONFIG, dynamicConfigText, serverConfig, SERVICES, type ClusterPorts, type ServiceName } from './cluster-config';
 import { CLUSTER_DB_USER, postmasterPid, startClusterPostgres } from './cluster-postgres';
 import { ensureSearchAttributes, isAlive } from './dev-server';
 import { provisionTemporalServer, type ServerBinaries } from './server-binaries';
@@ -242,7 +242,9 @@ async function logTail(dir: string, name: string): Promise<string> {
  * const { state } = await startCluster({ dir: '/tmp/cluster', log: console.log });
  * process.env.TEMPORAL_CONFIG_FILE = state.profileFile; process.env.TEMPORAL_PROFILE = state.profile;
  */
-export async function startCluster(opts: { dir?: string; log?: (line: string) => void; readyTimeoutMs?: number } = {}): Promise<{ state: ClusterState; timings: ClusterTimings }> {
+export async function startCluster(
+  opts: { dir?: string; log?: (line: string) => void; readyTimeoutMs?: number; dynamicConfig?: Readonly<Record<string, unknown>> } = {},
+): Promise<{ state: ClusterState; timings: ClusterTimings }> {
   const dir = path.resolve(opts.dir ?? defaultClusterDir());
   const log = opts.log ?? (() => undefined);
   const running = await runningCluster(dir);
@@ -285,7 +287,8 @@ export async function startCluster(opts: { dir?: string; log?: (line: string) =>
   try {
     await migrate(bins, { port: ports.postgres, password }, created);
     const dynamicConfigFile = path.join(dir, 'config', 'dynamic.yaml');
-    await fsp.writeFile(dynamicConfigFile, dynamicConfigText());
+    // The defaults (cluster-config.ts), with the caller's values over them (the settings benchmark compares some).
+    await fsp.writeFile(dynamicConfigFile, dynamicConfigText({ ...DYNAMIC_CONFIG, ...opts.dynamicConfig }));
     const config = serverConfig({ ports, db: { port: ports.postgres, user: CLUSTER_DB_USER, password, databases: DATABASES }, certs, dynamicConfigFile });
     await fsp.writeFile(path.join(dir, 'config', `${CONFIG_ENV}.yaml`), JSON.stringify(config, null, 2), { mode: 0o600 });
     await fsp.writeFile(state.profileFile, profileToml(address, certs), { mode: 0o600 });
