@@ -6,12 +6,17 @@
  *
  * Every value is checked here, so a bad one stops the process at start-up with one line that names the variable,
  * says what it got and what would work, instead of failing a model call or a tool call later. Defaults come from
- * common/defaults.ts (docs/tuning.md). No Node built-ins: the values stay as written (a directory is resolved
- * where it is opened, a payload key decoded where it is used).
+ * common/defaults.ts (docs/tuning.md). No Node built-ins in this file: the values stay as written (a directory is
+ * resolved where it is opened, a payload key decoded where it is used). The one exception is where Temporal is and
+ * how to reach it: that is Temporal's own environment configuration (a `temporal.toml` profile, then the TEMPORAL_*
+ * variables over it), which connection/temporal-profile.ts reads with @temporalio/envconfig, certificates
+ * included, when this loads. It lives there so the file reads stay in one module that says so, and so a bad profile
+ * fails start-up like any bad variable (docs/connecting.md).
  *
  * | variable | field |
  * |---|---|
- * | TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DURABLE_AGENT_TASK_QUEUE, TEMPORAL_UI_URL | `connection` |
+ * | TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE, TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS, TEMPORAL_TLS_*, TEMPORAL_GRPC_META_* (Temporal's) | `connection` |
+ * | DURABLE_AGENT_TASK_QUEUE, TEMPORAL_UI_URL | `connection` |
  * | ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL, DURABLE_AGENT_MODEL_URL, DURABLE_AGENT_MODEL | `model` |
  * | DURABLE_AGENT_STORE, DURABLE_AGENT_DATA_DIR | `store` |
  * | DURABLE_AGENT_PAYLOAD_KEY, DURABLE_AGENT_PAYLOAD_KEY_ID, DURABLE_AGENT_PAYLOAD_OLD_KEYS | `encryption` |
@@ -23,11 +28,17 @@
  * const config = configFromEnv(); // throws ConfigError: "DURABLE_AGENT_OFFLOAD_BYTES must be ..."
  * const worker = await createAgentWorker({ agents, config });
  */
+import { loadTemporalProfile, type TemporalProfileOptions } from '../connection/temporal-profile';
+import { ConfigError } from './config-error';
 import { CONNECTION_DEFAULTS, PAYLOAD_DEFAULTS } from './defaults';
 import { isHostPort } from './port';
+import type { TemporalCredentials } from './temporal-credentials';
 import { maskUrlPassword } from '../stores/url';
 import { clip } from './text';
 import { traceDestination, type TraceDestination } from './trace-destination';
+
+export { ConfigError };
+export type { TemporalCredentials };
 
 /** Where to find Temporal. Shared by the client, the worker and the CLI so they agree on namespace and task queue. */
 export interface ConnectionSettings {
@@ -36,6 +47,11 @@ export interface ConnectionSettings {
   taskQueue: string;
   /** Base URL of the Temporal Web UI, for links to runs. */
   uiUrl: string;
+  /**
+   * TLS, API key and gRPC headers (the profile's, or TEMPORAL_TLS_*, TEMPORAL_API_KEY, TEMPORAL_GRPC_META_*). Unset:
+   * plaintext, as to a dev server. Printed only as what is set, never the values (common/temporal-credentials.ts).
+   */
+  credentials?: TemporalCredentials;
 }
 
 /** Which model a worker talks to (workers/model-client.ts decides from these). */
@@ -100,24 +116,23 @@ export interface DurableAgentConfig {
   debug: boolean;
 }
 
-/** A configuration value we cannot use; the message is one line: the variable, what it got, what would work. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
 export const STORE_ENV = 'DURABLE_AGENT_STORE';
 export const DATA_DIR_ENV = 'DURABLE_AGENT_DATA_DIR';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Reads and checks the whole configuration. Throws a `ConfigError` (one line) for the first bad value.
+ * Reads and checks the whole configuration. Throws a `ConfigError` (one line) for the first bad value. `env` is the
+ * whole environment, for Temporal's reader too: it finds the default profile file through HOME (or
+ * XDG_CONFIG_HOME), so `configFromEnv({})` reads no file. `opts.profile` picks the Temporal profile over
+ * TEMPORAL_PROFILE.
  *
  * @example
  * configFromEnv({ TEMPORAL_ADDRESS: 'temporal:7233' }).connection.address; // 'temporal:7233'
+ * configFromEnv(process.env, { profile: 'prod' }).connection.credentials?.describe(); // 'TLS (client certificate), ...'
  * configFromEnv({ DURABLE_AGENT_OFFLOAD_BYTES: '64k' }); // ConfigError: DURABLE_AGENT_OFFLOAD_BYTES must be ...
  */
-export function configFromEnv(env: Env = process.env): DurableAgentConfig {
+export function configFromEnv(env: Env = process.env, opts: TemporalProfileOptions = {}): DurableAgentConfig {
   let traces: TraceDestination;
   try {
     traces = traceDestination(env);
@@ -127,7 +142,7 @@ export function configFromEnv(env: Env = process.env): DurableAgentConfig {
   const metrics = set(env.DURABLE_AGENT_METRICS);
   if (metrics !== undefined && !isHostPort(metrics)) throw new ConfigError(`DURABLE_AGENT_METRICS must be host:port (got ${quote(metrics)})`);
   return {
-    connection: connectionFromEnv(env),
+    connection: connectionFromEnv(env, opts),
     model: {
       apiKey: set(env.ANTHROPIC_API_KEY),
       anthropicBaseUrl: url('ANTHROPIC_BASE_URL', env.ANTHROPIC_BASE_URL),
@@ -158,19 +173,22 @@ export function configFromEnv(env: Env = process.env): DurableAgentConfig {
 }
 
 /**
- * Where to find Temporal, with the dev server's defaults (common/defaults.ts).
+ * Where to find Temporal: Temporal's environment configuration (profile file, then TEMPORAL_* over it, in Temporal's
+ * precedence: connection/temporal-profile.ts), then the dev server's defaults (common/defaults.ts) for what it
+ * leaves unset. The task queue and the UI's address are ours.
  *
  * @example
  * connectionFromEnv({}).address; // '127.0.0.1:7233'
  */
-export function connectionFromEnv(env: Env = process.env): ConnectionSettings {
-  const address = set(env.TEMPORAL_ADDRESS) ?? CONNECTION_DEFAULTS.address;
-  if (!isHostPort(address)) throw new ConfigError(`TEMPORAL_ADDRESS must be host:port with a port from 1 to 65535 (got ${quote(address)})`);
+export function connectionFromEnv(env: Env = process.env, opts: TemporalProfileOptions = {}): ConnectionSettings {
+  const temporal = loadTemporalProfile(env, opts);
   return {
-    address,
-    namespace: set(env.TEMPORAL_NAMESPACE) ?? CONNECTION_DEFAULTS.namespace,
+    address: temporal.address ?? CONNECTION_DEFAULTS.address,
+    namespace: temporal.namespace?.trim() || CONNECTION_DEFAULTS.namespace,
     taskQueue: set(env.DURABLE_AGENT_TASK_QUEUE) ?? CONNECTION_DEFAULTS.taskQueue,
     uiUrl: url('TEMPORAL_UI_URL', env.TEMPORAL_UI_URL)?.replace(/\/+$/, '') ?? CONNECTION_DEFAULTS.uiUrl,
+    // Omitted rather than undefined: settings compare and print the same as before for a plaintext connection.
+    ...(temporal.credentials ? { credentials: temporal.credentials } : {}),
   };
 }
 
