@@ -6,7 +6,7 @@ import { signResolution, type ResolutionSigner } from './sign-resolution';
 import { createHash, randomUUID } from 'node:crypto';
 import {
   Client,
-  Connection,
+  type Connection,
   WorkflowFailedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -34,7 +34,8 @@ import {
   traceQuery,
 } from '../workflows/messages';
 import { configFromEnv, encryptionEnv, type ConnectionSettings, type DurableAgentConfig } from '../common/config';
-import { CONNECTION_DEFAULTS, WORKFLOW_TASK_TIMEOUT_DEFAULTS } from '../common/defaults';
+import { WORKFLOW_TASK_TIMEOUT_DEFAULTS } from '../common/defaults';
+import { openClientConnection } from '../connection/client-connection';
 import { explainRun } from '../common/trace-text';
 import { payloadCodecs } from '../data-converter/keys-from-env';
 import type { BlobStore } from '../stores/blob-store';
@@ -107,22 +108,30 @@ export class AgentClient {
   ) {}
 
   /**
-   * Connects with the configuration's settings (default: the environment's, read once, here), overridden by
-   * `overrides`.
+   * Connects with the configuration's settings (default: the environment's, read once, here: Temporal's profile and
+   * TEMPORAL_* variables, docs/connecting.md), overridden by `overrides`. A connection that fails is a
+   * `TemporalConnectionError` whose one line says why: nothing answering, a TLS handshake, refused credentials.
+   *
+   * An application that already has a connection passes it instead (`opts.connection`), or its `Client`
+   * (`opts.client`: its connection, and its namespace unless `overrides` names one). Either way this client keeps
+   * its own data converter (payload encryption, External Storage) and interceptors, and the connection stays the
+   * application's to close.
    *
    * @example
    * const agents = await AgentClient.connect({ taskQueue: 'agents' }, { config: configFromEnv() });
+   * const shared = await AgentClient.connect({}, { client: existingClient });
    */
   static async connect(
     overrides: Partial<ConnectionSettings> = {},
-    opts: { store?: BlobStore; config?: DurableAgentConfig } = {},
+    opts: { store?: BlobStore; config?: DurableAgentConfig; connection?: Connection; client?: Client } = {},
   ): Promise<AgentClient> {
     const config = opts.config ?? configFromEnv();
     const settings = { ...config.connection, ...overrides };
+    if (opts.client && overrides.namespace === undefined) settings.namespace = opts.client.options.namespace;
     const keys = encryptionEnv(config.encryption);
     // The workers' store: a long run's result (its trace) or a big prompt may be there rather than in history.
     const store = opts.store ?? withPayloadEncryption(await openBlobStore(storeConfigFrom(config.store)), keys);
-    const connection = await Connection.connect({ address: settings.address, connectTimeout: CONNECTION_DEFAULTS.connectTimeoutMs });
+    const connection = opts.connection ?? opts.client?.connection ?? (await openClientConnection(settings));
     // Payloads are encrypted when DURABLE_AGENT_PAYLOAD_KEY is set (data-converter/): the server stores ciphertext.
     // OpenTelemetry (client/tracing.ts): a StartWorkflow span, parent of the run's spans, when this process traces.
     const client = new Client({

@@ -2,13 +2,14 @@
  * The worker factory: registers the agent workflow and every agent's activities on a task queue.
  */
 import type { VersioningBehavior } from '@temporalio/common';
-import { NativeConnection, Runtime, Worker, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
+import { Runtime, Worker, type NativeConnection, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AgentDefinition } from '../agents/define';
 import { AgentRegistry } from '../agents/registry';
 import { configFromEnv, encryptionEnv, type DurableAgentConfig } from '../common/config';
 import { requiresProof } from '../common/approval-proof';
 import { WORKER_DEFAULTS } from '../common/defaults';
+import { openWorkerConnection } from '../connection/worker-connection';
 import { createModelClient, type ModelClientOptions } from './model-client';
 import { payloadCodecs } from '../data-converter/keys-from-env';
 import type { BlobStore } from '../stores/blob-store';
@@ -25,10 +26,17 @@ export interface AgentWorkerOptions {
    * the environment once, here (`configFromEnv()`). The options below override it.
    */
   config?: DurableAgentConfig;
-  /** Default: the configuration's (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DURABLE_AGENT_TASK_QUEUE). */
+  /**
+   * Default: the configuration's (Temporal's profile and TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE over it,
+   * DURABLE_AGENT_TASK_QUEUE). The connection the worker opens uses the configuration's TLS and credentials too.
+   */
   address?: string;
   namespace?: string;
   taskQueue?: string;
+  /**
+   * A connection the application opened itself (and closes itself); the worker then opens none. The namespace is
+   * still `namespace`, else the configuration's.
+   */
   connection?: NativeConnection;
   model?: ModelClientOptions;
   /** A prebuilt workflow bundle (tests build one and share it); otherwise the worker bundles workflows/. */
@@ -102,7 +110,8 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
   const model = createModelClient(opts.model, config.model);
   const keys = encryptionEnv(config.encryption);
   const store = opts.store ?? withPayloadEncryption(await openBlobStore(storeConfigFrom(config.store)), keys);
-  const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.address ?? settings.address }));
+  // A failure here is one line saying why (nothing answering, TLS, refused credentials): TemporalConnectionError.
+  const connection = opts.connection ?? (await openWorkerConnection({ ...settings, address: opts.address ?? settings.address }));
   const unproven = unprovenApproversWarning(opts.agents, opts.namespace ?? settings.namespace);
   if (unproven && !warned.has(unproven)) {
     warned.add(unproven);
