@@ -26,3 +26,28 @@ export function portArgument(opts: { allowZero?: boolean } = {}): (text: string)
     return port;
   };
 }
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * A duration flag: a number with a unit (`500ms`, `90s`, `30m`, `2h`, `7d`), in milliseconds, above 0 and at most
+ * `maxMs`. A bare number is refused: `--escalation-timeout 30` could mean seconds or minutes.
+ *
+ * @example
+ * durationOption('--max-duration', '30m', { maxMs: 86_400_000 }); // 1_800_000
+ */
+export function durationOption(flag: string, text: string, range: { maxMs: number }): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(text);
+  const value = match ? Number(match[1]) * (UNIT_MS[match[2] as string] as number) : NaN;
+  if (!Number.isFinite(value) || value <= 0 || value > range.maxMs) {
+    throw new CliError(`${flag} must be a duration above 0 and at most ${range.maxMs / 86_400_000} days, with a unit: 500ms, 90s, 30m, 2h, 7d (got "${text}")`);
+  }
+  return Math.round(value);
+}
+
+/** A comma-separated list of names: none blank, at least one. */
+export function namesOption(flag: string, text: string): string[] {
+  const names = text.split(',').map((n) => n.trim());
+  if (names.length === 0 || names.some((n) => n === '')) throw new CliError(`${flag} must be comma-separated names, none empty (got "${text}")`);
+  return [...new Set(names)];
+}

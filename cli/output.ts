@@ -8,7 +8,7 @@
  * model's reasoning cannot erase and rewrite the `proposed` line an approver reads. A one-line field (a table cell,
  * a timeline summary, an escalation's reason) has its newlines escaped too, so it cannot fake a line of its own.
  */
-import type { Escalation } from '../common/escalation';
+import type { Decision, Escalation } from '../common/escalation';
 import { clip, terminalSafe } from '../common/text';
 import type { TraceEvent } from '../common/trace';
 import { summarize, toolCallError } from '../common/trace-text';
@@ -79,31 +79,55 @@ export function timeline(events: TraceEvent[]): string {
     .join('\n');
 }
 
-/** An escalation the way the person deciding it needs to see it: what, why, the proposed call, and how to answer. */
+/**
+ * An escalation the way the person deciding it needs to see it: what, why, who may decide, the proposed call with
+ * the model's stated confidence and rationale, the arguments of refused calls, whether it repeats an earlier one,
+ * how long it has waited and until when, and which decisions apply.
+ */
 export function escalationView(e: Escalation, opts: { workflowId: string; now?: Date; indent?: string }): string {
   const pad = opts.indent ?? '  ';
-  const waited = (opts.now ?? new Date()).getTime() - Date.parse(e.raisedAt);
+  const now = (opts.now ?? new Date()).getTime();
+  const waited = now - Date.parse(e.raisedAt);
+  const left = Date.parse(e.deadline) - now;
   const lines = [
     `id         ${e.id}`,
     `kind       ${e.kind}`,
     `reason     ${e.reason}`,
     `step       ${e.step}`,
+    `approvers  ${e.approvers.length > 0 ? e.approvers.join(', ') : 'anyone who names themselves'}${e.approverKeys ? ' (signed resolutions only)' : ''}`,
     `raised     ${e.raisedAt} (waiting ${duration(waited)})`,
-    `deadline   ${e.deadline}`,
+    `deadline   ${e.deadline} (${left > 0 ? `${duration(left)} left` : 'passed'}; escalation timeout ${duration(Date.parse(e.deadline) - Date.parse(e.raisedAt))}, then the run ends timed out)`,
   ];
   if (e.proposedCall) {
     lines.push(`proposed   ${e.proposedCall.tool} ${JSON.stringify(e.proposedCall.args)}`);
+    if (e.proposedCall.confidence !== undefined) lines.push(`confidence ${e.proposedCall.confidence}`);
+    if (e.proposedCall.rationale) lines.push(`rationale  ${clip(oneLineText(e.proposedCall.rationale), 300)}`);
     // Escaped before it is clipped: a carriage return shows as \u000d rather than as a space.
     if (e.proposedCall.reasoning) lines.push(`reasoning  ${clip(oneLineText(e.proposedCall.reasoning), 200)}`);
   }
-  for (const error of e.errors ?? []) lines.push(`error      ${toolCallError(error)}`);
-  lines.push(`decisions  ${e.allowedDecisions.join(', ')}`);
+  if (e.duplicateOf) lines.push(`duplicate  ${e.duplicateOf.words} (to run it anyway: --duplicate-of ${e.duplicateOf.ref})`);
+  for (const error of e.errors ?? []) {
+    lines.push(`error      ${toolCallError(error)}`);
+    const tried = refusedArgs(e, error.toolUseId);
+    if (tried !== undefined) lines.push(`  tried    ${error.tool} ${JSON.stringify(tried)}`);
+  }
+  lines.push(`decisions  ${neutralOrder(e.allowedDecisions).join(', ')}`);
   // Each line is one field: nothing in a value (the model's reasoning, say) may start a line that looks like another.
   return lines.map((l) => `${pad}${oneLineText(l)}`).join('\n');
 }
 
-/** The command that resolves an escalation, as a person would type it. */
+/** The arguments a refused call carried: the escalation's proposed call when it is that call. */
+function refusedArgs(e: Escalation, toolUseId: string): unknown {
+  if (e.proposedCall?.toolUseId === toolUseId) return undefined; // already shown as the proposed call
+  return e.refusedCalls?.find((c) => c.toolUseId === toolUseId)?.args;
+}
+
+/** Decisions in alphabetical order: the list a person reads must not suggest one (approve first would). */
+export function neutralOrder(decisions: readonly Decision[]): Decision[] {
+  return [...decisions].sort();
+}
+
+/** The command that resolves an escalation, as a person would type it: no decision filled in for them. */
 export function resolveHint(workflowId: string, e: Escalation): string {
-  const first = e.allowedDecisions.includes('approve') ? 'approve' : (e.allowedDecisions[0] ?? 'reject');
-  return `durable-agent resolve ${workflowId} --decision ${first} --by <your name>   (decisions: ${e.allowedDecisions.join(', ')})`;
+  return `durable-agent resolve ${workflowId} --escalation ${e.id} --decision <${neutralOrder(e.allowedDecisions).join('|')}> --by <your name>`;
 }

@@ -71,6 +71,8 @@ export interface Escalation {
   deadline: string;
   proposedCall?: ProposedCall;
   errors?: ToolCallError[];
+  /** For `invalid_tool_calls`: the calls that were refused, with the arguments the model tried. */
+  refusedCalls?: RefusedCall[];
   allowedDecisions: readonly Decision[];
   /** Who may resolve it; empty means anyone who names themselves. */
   approvers: string[];
@@ -78,6 +80,13 @@ export interface Escalation {
   approverKeys?: ApproverKeys;
   /** The proposed call repeats an earlier action or proposal of the run: running it takes `duplicateOf: ref`. */
   duplicateOf?: DuplicateOf;
+}
+
+/** A tool call the run refused before it ran: what the model tried. */
+export interface RefusedCall {
+  toolUseId: string;
+  tool: string;
+  args: unknown;
 }
 
 /** What an escalation or a recommendation repeats: `ref` names it (a tool_use id or an escalation id). */

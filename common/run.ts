@@ -41,6 +41,11 @@ export interface RunOptions {
   scope?: string[];
   /** Calls that act (write, irreversible) with a stated confidence below this are escalated. Overrides the agent's. */
   minConfidence?: number;
+  /**
+   * Who may resolve this run's escalations: narrows the agent's (and each tool's) approver list to the people on
+   * both, never widens it. Absent: the agent's list.
+   */
+  approvers?: string[];
   /** Corrective attempts the model gets after a failed tool call before the run escalates. Default 1. */
   correctiveRetries?: number;
   /** How long an escalation waits for a person, in milliseconds, before the run ends as timed out. */
@@ -155,6 +160,11 @@ export interface LedgerEntry {
   idempotencyKey: string;
   /** The person who approved it, when one did. */
   approvedBy?: string;
+  /**
+   * When a person edited the call before it ran: who, and the arguments the model proposed (`args` holds the
+   * edited ones, the ones that ran).
+   */
+  edited?: { by: string; proposedArgs: unknown };
   step: number;
   /** ISO 8601, when the action completed. */
   at: string;
@@ -237,6 +247,11 @@ export function runOptionsProblem(options: unknown): string | undefined {
   }
   if (o.minConfidence !== undefined && !(isNumber(o.minConfidence) && o.minConfidence >= 0 && o.minConfidence <= 1)) {
     return `minConfidence must be a number from 0 to 1 (got ${shown(o.minConfidence)})`;
+  }
+  if (o.approvers !== undefined) {
+    if (!Array.isArray(o.approvers)) return `approvers must be a list of names (got ${shown(o.approvers)})`;
+    const bad = o.approvers.find((name) => typeof name !== 'string' || name.trim() === '');
+    if (bad !== undefined) return `approvers must hold names only (got ${shown(bad)})`;
   }
   if (o.correctiveRetries !== undefined && !(Number.isInteger(o.correctiveRetries) && (o.correctiveRetries as number) >= 0)) {
     return `correctiveRetries must be a whole number, 0 or more (got ${shown(o.correctiveRetries)})`;

@@ -117,7 +117,7 @@ function sentence(event: TraceEvent, raised: Map<string, string>): string | unde
     case 'action':
       return `${step} that was an action (${event.entry.effect}), recorded in the ledger under key ${event.entry.idempotencyKey}${
         event.entry.approvedBy ? `, approved by ${event.entry.approvedBy}` : ''
-      }.`;
+      }${event.entry.edited ? `, with arguments edited by ${event.entry.edited.by} (the model proposed ${brief(event.entry.edited.proposedArgs, 120)})` : ''}.`;
     case 'verification':
       return event.ok ? `${step} its effect was verified.` : `${step} its effect could NOT be verified: ${event.detail}.`;
     case 'escalation': {

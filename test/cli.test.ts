@@ -268,7 +268,8 @@ describe('worker, run, list, resolve, show, trace', () => {
       uniqueId('e2e'),
     ]);
     expect(started.stderr).toBe('');
-    expect(started.code).toBe(0);
+    // 3: the run stopped for a person (run --help documents the codes).
+    expect(started.code).toBe(3);
     const run = JSON.parse(started.stdout) as {
       workflowId: string;
       status: string;
@@ -300,7 +301,7 @@ describe('worker, run, list, resolve, show, trace', () => {
     expect(resolved.code).toBe(0);
     expect(resolved.stdout).toContain('approve by pat');
 
-    // The same decision sent twice is the same Update, deduplicated by Temporal; another one finds nothing pending.
+    // The same decision sent twice says it was already taken (exit 0); another one is refused, naming who decided.
     const repeated = await cli([
       'resolve',
       run.workflowId,
@@ -312,6 +313,7 @@ describe('worker, run, list, resolve, show, trace', () => {
       run.escalation.id,
     ]);
     expect(repeated.code).toBe(0);
+    expect(repeated.stdout).toContain('already resolved by pat at');
     const late = await cli([
       'resolve',
       run.workflowId,
@@ -322,8 +324,8 @@ describe('worker, run, list, resolve, show, trace', () => {
       '--escalation',
       run.escalation.id,
     ]);
-    // Either the run is still finishing (the escalation is no longer pending) or it has already completed.
-    expectOneLineError(late, /is not pending|has ended \(status: completed\)/);
+    // Running or completed by now, the answer is the same: someone else decided first, and nothing was done.
+    expectOneLineError(late, /already resolved by pat at \S+ \(.*: approve\); your reject was not applied/);
 
     const shown = await eventually(
       async () =>

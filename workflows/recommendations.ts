@@ -25,7 +25,8 @@ export async function reviewRecommendations(run: RunContext): Promise<void> {
       recommendation.status = 'rejected';
     } else {
       const args = resolution.decision === 'edit' ? (resolution.args as Record<string, unknown>) : recommendation.args;
-      const outcome = await runToolCall(run, { tool, toolUseId: recommendation.toolUseId, args, reasoning: recommendation.reasoning, approvedBy: resolution.by });
+      const edited = resolution.decision === 'edit' ? { edited: { by: resolution.by, proposedArgs: recommendation.args } } : {};
+      const outcome = await runToolCall(run, { tool, toolUseId: recommendation.toolUseId, args, reasoning: recommendation.reasoning, approvedBy: resolution.by, ...edited });
       recommendation.status = 'approved';
       recommendation.result = outcome.failure ? outcome.block.content : outcome.result;
     }

@@ -3,7 +3,7 @@
  * in the search attributes, so visibility queries find the run) and escalate to a person.
  */
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { ALLOWED_DECISIONS, type DuplicateOf, type Escalation, type EscalationKind, type ProposedCall, type Resolution } from '../common/escalation';
+import { ALLOWED_DECISIONS, type DuplicateOf, type Escalation, type EscalationKind, type ProposedCall, type RefusedCall, type Resolution } from '../common/escalation';
 import type { AuthorityMode } from '../common/policy';
 import type { AgentRunInput, AgentSpec, LedgerEntry, Recommendation, RunLimits, RunState, RunStatus, ToolSpec } from '../common/run';
 import { AGENT_STATUS, ESCALATION_PENDING } from '../common/search-attributes';
@@ -144,7 +144,7 @@ export class RunContext {
   async escalateOrEnd(
     kind: EscalationKind,
     reason: string,
-    extra: { proposedCall?: ProposedCall; errors?: ToolCallError[]; duplicateOf?: DuplicateOf } = {},
+    extra: { proposedCall?: ProposedCall; errors?: ToolCallError[]; refusedCalls?: RefusedCall[]; duplicateOf?: DuplicateOf } = {},
   ): Promise<Resolution> {
     const now = Date.now();
     const timeoutMs = this.escalationTimeoutMs;
@@ -158,7 +158,7 @@ export class RunContext {
       deadline: new Date(now + timeoutMs).toISOString(),
       ...extra,
       allowedDecisions: ALLOWED_DECISIONS[kind].filter((d) => d !== 'edit' || extra.proposedCall !== undefined),
-      approvers: tool?.approvers ?? this.spec.approvers,
+      approvers: narrowedByRun(tool?.approvers ?? this.spec.approvers, this.input.options?.approvers),
       ...(requiresProof(this.spec.approverKeys) ? { approverKeys: this.spec.approverKeys } : {}),
     };
     this.setStatus('escalated');
@@ -191,4 +191,16 @@ export class RunContext {
     const args = checked.get(outcome);
     return args ? { ...outcome, args } : outcome;
   }
+}
+
+/**
+ * The approvers of an escalation, narrowed by the run's `approvers` option: the people on both lists. The option
+ * never widens: an agent list that is empty (anyone) becomes the run's list; a run list that shares no one with
+ * the agent's leaves the agent's (no list at all would mean anyone).
+ */
+export function narrowedByRun(agent: string[], run: string[] | undefined): string[] {
+  if (!run || run.length === 0) return agent;
+  if (agent.length === 0) return [...run];
+  const both = agent.filter((p) => run.includes(p));
+  return both.length > 0 ? both : agent;
 }

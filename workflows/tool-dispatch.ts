@@ -82,6 +82,7 @@ export async function dispatchToolCall(run: RunContext, call: ProposedToolCall, 
 
   let args = check.args;
   let approvedBy: string | undefined;
+  let edited: ToolCallRequest['edited'];
   const lowConfidence = check.confidence !== undefined && check.confidence < run.minConfidence(tool);
   if (lowConfidence || decision === 'approve') {
     const reason = lowConfidence
@@ -94,10 +95,13 @@ export async function dispatchToolCall(run: RunContext, call: ProposedToolCall, 
     });
     const declined = declinedResult(call.toolUseId, resolution);
     if (declined) return { block: declined };
-    if (resolution.decision === 'edit') args = resolution.args as Record<string, unknown>;
+    if (resolution.decision === 'edit') {
+      edited = { by: resolution.by, proposedArgs: args };
+      args = resolution.args as Record<string, unknown>;
+    }
     approvedBy = resolution.by;
   }
-  return runToolCall(run, { tool, toolUseId: call.toolUseId, args, reasoning, approvedBy, sent: call.input });
+  return runToolCall(run, { tool, toolUseId: call.toolUseId, args, reasoning, approvedBy, sent: call.input, ...(edited ? { edited } : {}) });
 }
 
 /** The framework's own fields in a call that acts: split off before the tool runs, recorded elsewhere. */
@@ -137,13 +141,15 @@ export interface ToolCallRequest {
   approvedBy?: string;
   /** What the model sent, recorded in the trace when it holds keys the tool received without. */
   sent?: unknown;
+  /** A person edited the call: who, and what the model proposed; the ledger records both. */
+  edited?: { by: string; proposedArgs: unknown };
 }
 
 /**
  * Runs the tool's activity and turns its outcome into a tool_result; a failure is returned, not thrown. Can end
  * the run: a failed verification escalates.
  */
-export async function runToolCall(run: RunContext, { tool, toolUseId, args, reasoning, approvedBy, sent }: ToolCallRequest): Promise<CallOutcome> {
+export async function runToolCall(run: RunContext, { tool, toolUseId, args, reasoning, approvedBy, sent, edited }: ToolCallRequest): Promise<CallOutcome> {
   const evidence = sentBeyond(sent, args) ? { sent } : {};
   run.trace.record({ kind: 'tool_call', toolUseId, tool: tool.name, args, reasoning, effect: tool.effect, ...evidence });
   // The same on every attempt and every replay of this call: a retried side effect finds its first result.
@@ -165,7 +171,7 @@ export async function runToolCall(run: RunContext, { tool, toolUseId, args, reas
     run.trace.record({ kind: 'tool_result', toolUseId, tool: tool.name, result });
     const block = resultBlock(toolUseId, result);
     if (tool.effect === 'read') return { block, result };
-    const verified = await recordAction(run, tool, { toolUseId, args, result, idempotencyKey, approvedBy });
+    const verified = await recordAction(run, tool, { toolUseId, args, result, idempotencyKey, approvedBy, ...(edited ? { edited } : {}) });
     return { block: verified ?? block, result };
   } catch (err) {
     // A cancelled run is not a failed tool: let the cancellation reach the top of the workflow.
@@ -194,7 +200,7 @@ export async function runToolCall(run: RunContext, { tool, toolUseId, args, reas
 async function recordAction(
   run: RunContext,
   tool: ToolSpec,
-  action: { toolUseId: string; args: Record<string, unknown>; result: unknown; idempotencyKey: string; approvedBy?: string },
+  action: { toolUseId: string; args: Record<string, unknown>; result: unknown; idempotencyKey: string; approvedBy?: string; edited?: LedgerEntry['edited'] },
 ): Promise<ToolResultBlock | undefined> {
   const entry: LedgerEntry = {
     ...action,

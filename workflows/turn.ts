@@ -6,7 +6,7 @@
  * Each step returns a value; nothing here edits a message after it was added to the conversation. The user
  * message is built once, by `userMessage`, after a person's decision is applied.
  */
-import type { Resolution } from '../common/escalation';
+import type { RefusedCall, Resolution } from '../common/escalation';
 import type { ModelCallResult, ProposedToolCall, TextBlock, ToolResultBlock } from '../common/model';
 import type { ToolCallError } from '../common/trace';
 import { nextMove, streakAfter, type Move } from './corrective-rule';
@@ -72,9 +72,16 @@ async function settleFailedTurnOrEnd(
       : `${what} ${move.streak} turn(s) in a row (corrective attempts allowed: ${run.correctiveRetries})`;
   const resolution = await run.escalateOrEnd('invalid_tool_calls', why, {
     errors: outcome.failures,
+    refusedCalls: refusedCalls(response, outcome.failures),
     proposedCall: editable && { toolUseId: editable.toolUseId, tool: editable.name, args: editable.input, reasoning: response.text },
   });
   return applyDecision(run, outcome, resolution, editable);
+}
+
+/** What the model tried in each refused call, so the person deciding sees the arguments and not only the error. */
+function refusedCalls(response: ModelCallResult, failures: ToolCallError[]): RefusedCall[] {
+  const failed = new Set(failures.map((f) => f.toolUseId));
+  return response.toolCalls.filter((c) => failed.has(c.toolUseId)).map((c) => ({ toolUseId: c.toolUseId, tool: c.name, args: c.input }));
 }
 
 /** The call a person may correct: the last failed call to a tool the run has and may use. */
@@ -93,6 +100,7 @@ async function applyDecision(run: RunContext, outcome: TurnOutcome, resolution: 
       args: resolution.args as Record<string, unknown>,
       reasoning: `edited by ${resolution.by}`,
       approvedBy: resolution.by,
+      edited: { by: resolution.by, proposedArgs: editable.input },
     });
     // The edited call's real result replaces its error: the model must learn the call ran, or it may call again
     // under a new id (and a new idempotency key).

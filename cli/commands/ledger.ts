@@ -22,6 +22,7 @@ export function ledgerCommand(): Command {
           const verified = e.verification ? (e.verification.ok ? 'verified' : `NOT verified: ${e.verification.detail}`) : 'no verify()';
           print(`${e.at}  step ${e.step}  ${e.tool} [${e.effect}] ${JSON.stringify(e.args)}`);
           print(`    result ${JSON.stringify(e.result)}`);
+          if (e.edited) print(`    edited by ${e.edited.by}; the model proposed ${JSON.stringify(e.edited.proposedArgs)}`);
           print(`    key ${e.idempotencyKey}  approved by ${e.approvedBy ?? '-'}  ${verified}`);
         }
       });

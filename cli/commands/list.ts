@@ -10,7 +10,7 @@ import { RUN_STATUSES, type RunStatus } from '../../common/run';
 import { settingsFrom, withClient } from '../connect';
 import { CliError } from '../errors';
 import { brief, clip } from '../../common/text';
-import { duration, print, printJson, table } from '../output';
+import { duration, escalationView, print, printJson, resolveHint, table } from '../output';
 
 interface ListOptions {
   status?: RunStatus;
@@ -117,6 +117,14 @@ export function listCommand(): Command {
             }),
           ),
         );
+        // Below the table, each escalation in full: everything the person deciding needs, not a clipped cell.
+        for (const { run, pending } of withEscalations) {
+          if (!pending || !isEscalation(pending)) continue;
+          print();
+          print(`pending: ${run.workflowId}`);
+          print(escalationView(pending, { workflowId: run.workflowId, now }));
+          print(`  resolve with: ${resolveHint(run.workflowId, pending)}`);
+        }
       });
     });
 }

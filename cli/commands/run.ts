@@ -2,12 +2,13 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { runUrl } from '../../client/config';
 import { AUTHORITY_MODES, type AuthorityMode } from '../../common/policy';
-import { runInputProblem, type RunOptions as RunOptionsInput } from '../../common/run';
+import { OPTION_CEILINGS, runInputProblem, type RunOptions as RunOptionsInput } from '../../common/run';
 import { loadAgents, requireAgent } from '../agents';
 import { cliConfig, globalOptions, settingsFrom, withClient } from '../connect';
 import { CliError, EXIT_FAILURE, EXIT_OK } from '../errors';
+import { durationOption, namesOption, numberOption } from '../numbers';
+import { NO_UI_LINK, runLink } from '../ui-link';
 import { escalationView, print, printError, printJson, resolveHint } from '../output';
 import { waitForOutcome } from '../wait';
 
@@ -19,6 +20,58 @@ interface RunOptions {
   mode?: string;
   scope?: string;
   minConfidence?: string;
+  maxSteps?: string;
+  maxTokens?: string;
+  maxCostUsd?: string;
+  maxDuration?: string;
+  correctiveRetries?: string;
+  escalationTimeout?: string;
+  approvers?: string;
+  continueAsNewEvents?: string;
+  continueAsNewBytes?: string;
+}
+
+/** `run --wait` exits with this when the run stopped for a person: scripts tell waiting from done without --json. */
+export const EXIT_WAITING = 3;
+
+/** Budgets and timings (`--max-steps`, ..., `--continue-as-new-bytes`), each checked against its ceiling. */
+function budgetOptions(opts: RunOptions, approvers: string[]): RunOptionsInput {
+  const c = OPTION_CEILINGS;
+  const whole = (flag: string, text: string, max: number, min = 1) =>
+    numberOption(flag, text, { min, max, integer: true, what: `a whole number from ${min} to ${max}` });
+  const options: RunOptionsInput = {};
+  const limits: NonNullable<RunOptionsInput['limits']> = {};
+  if (opts.maxSteps !== undefined) limits.maxSteps = whole('--max-steps', opts.maxSteps, c.limits.maxSteps);
+  if (opts.maxTokens !== undefined) limits.maxTokens = whole('--max-tokens', opts.maxTokens, c.limits.maxTokens);
+  if (opts.maxCostUsd !== undefined) {
+    const value = numberOption('--max-cost-usd', opts.maxCostUsd, { min: 0, max: c.limits.maxCostUsd, what: `a dollar amount above 0 and at most ${c.limits.maxCostUsd}` });
+    if (value === 0) throw new CliError(`--max-cost-usd must be a dollar amount above 0 and at most ${c.limits.maxCostUsd} (got "${opts.maxCostUsd}")`);
+    limits.maxCostUsd = value;
+  }
+  if (opts.maxDuration !== undefined) limits.maxDurationMs = durationOption('--max-duration', opts.maxDuration, { maxMs: c.limits.maxDurationMs });
+  if (Object.keys(limits).length > 0) options.limits = limits;
+  if (opts.correctiveRetries !== undefined) options.correctiveRetries = whole('--corrective-retries', opts.correctiveRetries, 100, 0);
+  if (opts.escalationTimeout !== undefined) {
+    options.escalationTimeoutMs = durationOption('--escalation-timeout', opts.escalationTimeout, { maxMs: c.escalationTimeoutMs });
+  }
+  if (opts.approvers !== undefined) {
+    const names = namesOption('--approvers', opts.approvers);
+    // Narrowing only: a name the agent does not list would widen who may decide (the workflow ignores it anyway).
+    const outside = approvers.length === 0 ? [] : names.filter((n) => !approvers.includes(n));
+    if (outside.length > 0) {
+      throw new CliError(`--approvers may only narrow the agent's approvers (${approvers.join(', ')}); not on it: ${outside.join(', ')}`);
+    }
+    options.approvers = names;
+  }
+  const continueAsNew: NonNullable<RunOptionsInput['continueAsNew']> = {};
+  if (opts.continueAsNewEvents !== undefined) {
+    continueAsNew.maxEvents = whole('--continue-as-new-events', opts.continueAsNewEvents, c.continueAsNew.maxEvents);
+  }
+  if (opts.continueAsNewBytes !== undefined) {
+    continueAsNew.maxBytes = whole('--continue-as-new-bytes', opts.continueAsNewBytes, c.continueAsNew.maxBytes);
+  }
+  if (Object.keys(continueAsNew).length > 0) options.continueAsNew = continueAsNew;
+  return options;
 }
 
 /** `--mode`, `--scope`, `--min-confidence`, checked against the agent before anything starts. */
@@ -65,15 +118,25 @@ export function runCommand(): Command {
     .option('--mode <mode>', 'authority: act (default; writes run, irreversible actions wait for approval) or advise (writes and irreversible actions are only recommended)')
     .option('--scope <tools>', "comma-separated tools this run may use (default: all the agent's)")
     .option('--min-confidence <n>', 'escalate calls that act with a stated confidence below this (0 to 1)')
+    .option('--max-steps <n>', "model calls before the run escalates (lowers the agent's limit, never raises it)")
+    .option('--max-tokens <n>', 'input plus output tokens before the run escalates (lowers the agent\'s limit)')
+    .option('--max-cost-usd <usd>', 'estimated cost in dollars before the run escalates (lowers the agent\'s limit)')
+    .option('--max-duration <duration>', 'wall-clock time (e.g. 30m, 2h) after which the next step escalates')
+    .option('--corrective-retries <n>', 'corrective attempts after a failed tool call before the run escalates (0 to 100)')
+    .option('--escalation-timeout <duration>', 'how long an escalation waits for a person (e.g. 90s, 4h, 7d) before the run ends timed out')
+    .option('--approvers <names>', "comma-separated people who may decide this run's escalations (narrows the agent's list, never widens it)")
+    .option('--continue-as-new-events <n>', 'continue as a new execution once history passes this many events')
+    .option('--continue-as-new-bytes <n>', 'continue as a new execution once history passes this many bytes')
     .addHelpText(
       'after',
-      '\n--wait does not wait for a person: when the run escalates, it prints the escalation and exits 0 with\n' +
-        'status "escalated". Resolve it with `durable-agent resolve`, then `show` or `run` again to follow it.',
+      `\nExit codes: 0 started (or, with --wait, completed); 1 bad input, or the run ended other than completed;\n` +
+        `${EXIT_WAITING} (with --wait) the run stopped for a person: it prints the escalation and how to resolve it.\n` +
+        '--wait does not wait for the person: resolve it with `durable-agent resolve`, then `show` to follow it.',
     )
     .action(async (agent: string, prompt: string, opts: RunOptions, command: Command) => {
       // Everything is checked before connecting: bad input starts nothing.
       const definition = requireAgent(await loadAgents(globalOptions(command).agents ?? cliConfig().worker.agentsModule), agent);
-      const options = authorityOptions(opts, definition.tools.map((t) => t.name));
+      const options = { ...authorityOptions(opts, definition.tools.map((t) => t.name)), ...budgetOptions(opts, definition.approvers ?? []) };
       const scenario = opts.scenario === undefined ? undefined : scenarioPath(opts.scenario);
       if (opts.correlationId !== undefined && opts.correlationId.trim() === '') {
         throw new CliError('--correlation-id must not be empty');
@@ -91,24 +154,25 @@ export function runCommand(): Command {
         } catch (err) {
           // Running or ended: a correlation id names one run (the client starts with REJECT_DUPLICATE).
           if (err instanceof Error && err.name === 'RunAlreadyExistsError') {
-            throw new CliError(`a run with id "${agent}-${opts.correlationId}" already exists; pick another --correlation-id`);
+            const id = `${agent}-${opts.correlationId}`;
+            throw new CliError(`a run with id "${id}" already exists; pick another --correlation-id (follow that run: durable-agent show ${id})`);
           }
           throw err;
         }
-        const uiUrl = runUrl(settings, run.workflowId, await run.runId());
+        const uiUrl = await runLink(settings, run.workflowId, await run.runId());
         if (!opts.wait) {
           const { runId } = await run.describe();
           if (opts.json) printJson({ workflowId: run.workflowId, runId, status: 'running', uiUrl });
           else {
             print(`started ${run.workflowId}`);
-            print(`  ui     ${uiUrl}`);
+            print(`  ui     ${uiUrl ?? NO_UI_LINK}`);
             print(`  follow durable-agent trace ${run.workflowId}`);
           }
           return EXIT_OK;
         }
         if (!opts.json) {
           print(`started ${run.workflowId}`);
-          print(`  ui     ${uiUrl}`);
+          print(`  ui     ${uiUrl ?? NO_UI_LINK}`);
         }
         const outcome = await waitForOutcome(run, {
           onSlow: () =>
@@ -123,7 +187,7 @@ export function runCommand(): Command {
             print(escalationView(e, { workflowId: run.workflowId }));
             print(`resolve with: ${resolveHint(run.workflowId, e)}`);
           }
-          return EXIT_OK;
+          return EXIT_WAITING;
         }
         const result = outcome.result;
         if (opts.json) printJson({ ...result, uiUrl });

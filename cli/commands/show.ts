@@ -1,10 +1,11 @@
 /** `durable-agent show <id>`: a run's status, step, usage, pending escalation and, once it ended, its final text. */
 import { Command } from 'commander';
 import type { AgentRun } from '../../client/agent-client';
-import { runUrl, type ConnectionSettings } from '../../client/config';
+import type { ConnectionSettings } from '../../client/config';
 import { settingsFrom, withClient } from '../connect';
 import { CliError } from '../errors';
 import { escalationView, print, printJson, resolveHint } from '../output';
+import { NO_UI_LINK, runLink } from '../ui-link';
 
 /** How long a query may take before we say no worker is answering (open runs are queried through a worker). */
 const QUERY_TIMEOUT_MS = 10_000;
@@ -43,7 +44,7 @@ export async function describeRun(run: AgentRun, settings: ConnectionSettings) {
   return {
     workflowId: run.workflowId,
     runId: description.runId,
-    uiUrl: runUrl(settings, run.workflowId, description.runId),
+    uiUrl: await runLink(settings, run.workflowId, description.runId),
     status: state.status,
     agent: state.agent,
     correlationId: state.correlationId,
@@ -79,7 +80,7 @@ export function showCommand(): Command {
         print(`  usage        ${view.usage.inputTokens} input / ${view.usage.outputTokens} output tokens`);
         print(`  started      ${view.startTime}`);
         if (view.closeTime) print(`  closed       ${view.closeTime}`);
-        print(`  ui           ${view.uiUrl}`);
+        print(`  ui           ${view.uiUrl ?? NO_UI_LINK}`);
         if (view.pendingEscalation) {
           print();
           print('pending escalation');

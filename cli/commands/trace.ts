@@ -1,9 +1,9 @@
 /** `durable-agent trace <id>`: the run's trace as a readable timeline, or `--json` as the events themselves. */
 import { Command } from 'commander';
-import { runUrl } from '../../client/config';
 import { settingsFrom, withClient } from '../connect';
 import { print, printJson, timeline } from '../output';
 import { throughWorker } from './show';
+import { NO_UI_LINK, runLink } from '../ui-link';
 
 export function traceCommand(): Command {
   return new Command('trace')
@@ -26,7 +26,7 @@ export function traceCommand(): Command {
         }
         print(`${run.workflowId}  (${events.length} events)`);
         print(timeline(events));
-        print(`ui: ${runUrl(settings, run.workflowId, await run.runId())}`);
+        print(`ui: ${(await runLink(settings, run.workflowId, await run.runId())) ?? NO_UI_LINK}`);
       });
     });
 }

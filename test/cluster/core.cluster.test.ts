@@ -93,7 +93,8 @@ test('the demo over mTLS: the refused date is corrected, the refund waits, is li
 
   const started = await cli(['run', 'ops', 'Ana (ana@example.com): teapot from ord_1001 broke. Callback next Tuesday 3pm, refund it.', '--scenario', 'demo', '--wait', '--json']);
   expect(started.stderr).toBe('');
-  expect(started.code).toBe(0);
+  // 3: the run stopped for a person.
+  expect(started.code).toBe(3);
   const run = JSON.parse(started.stdout) as { workflowId: string; status: string; escalation: { id: string; kind: string } };
   expect(run).toMatchObject({ status: 'escalated', escalation: { kind: 'approval_required' } });
 
