@@ -1,14 +1,16 @@
 /**
- * The CLI's edge: the configuration, read from the environment once per process (`cliConfig()`); connection
- * settings for every command, its connection overridden by the global `--address`, `--namespace` and
- * `--task-queue` options; and a client connection that fails fast, in one line, when no server answers.
+ * The CLI's edge: the configuration, read from the environment once per process (`cliConfig()`), with the Temporal
+ * profile the global `--profile` names (else TEMPORAL_PROFILE's, else "default"); connection settings for every
+ * command, overridden by the global `--address`, `--namespace` and `--task-queue` options; and a client
+ * connection that fails fast, in one line that says why, when Temporal does not answer.
  */
 import type { Command } from 'commander';
 import { AgentClient } from '../client/agent-client';
 import { NO_KEY_WARNING } from '../client/undecodable';
 import { ConfigError, configFromEnv, type ConnectionSettings, type DurableAgentConfig } from '../common/config';
-import { isServerReachable } from '../temporal-config/dev-server';
-import { CliError, unreachable } from './errors';
+import type { ConnectFailure, TemporalConnectionError } from '../connection/connect-failure';
+import { probeTemporal } from '../connection/client-connection';
+import { CliError } from './errors';
 import { printError } from './output';
 
 export interface GlobalOptions {
@@ -16,6 +18,7 @@ export interface GlobalOptions {
   namespace?: string;
   taskQueue?: string;
   agents?: string;
+  profile?: string;
 }
 
 /** How long a command waits for Temporal to answer before saying it is not there. */
@@ -26,15 +29,26 @@ export function globalOptions(command: Command): GlobalOptions {
 }
 
 let config: DurableAgentConfig | undefined;
+let profile: string | undefined;
+
+/**
+ * The global `--profile`, set before a command's action runs (cli/main.ts's preAction hook): every command reads the
+ * configuration through `cliConfig()`, and the profile decides what it holds.
+ */
+export function useProfile(name: string | undefined): void {
+  profile = name;
+  config = undefined;
+}
 
 /**
  * The configuration from this process's environment, read and checked on first use and kept: every command and
- * every factory it calls sees the same values. A bad value is a one-line CLI error naming the variable.
+ * every factory it calls sees the same values. A bad value (a variable, the profile file, a certificate it names,
+ * an unknown profile) is a one-line CLI error naming it.
  */
 export function cliConfig(): DurableAgentConfig {
   if (!config) {
     try {
-      config = configFromEnv(process.env);
+      config = configFromEnv(process.env, profile === undefined ? {} : { profile, profileFrom: '--profile' });
     } catch (err) {
       if (err instanceof ConfigError) throw new CliError(err.message);
       throw err;
@@ -55,17 +69,31 @@ export function settingsFrom(command: Command): ConnectionSettings {
 }
 
 /**
- * Connects a client, after checking the server answers for the namespace: a missing server becomes one clear
- * line within a few seconds instead of a gRPC error after a long retry.
+ * Checks Temporal answers for the namespace, with the settings' TLS and credentials: a missing server, a failed TLS
+ * handshake, refused credentials or an unknown namespace become one clear line within a few seconds instead of a
+ * gRPC error after a long retry.
  */
+export async function ensureTemporalAnswers(settings: ConnectionSettings): Promise<void> {
+  const failure = await probeTemporal(settings, REACH_TIMEOUT_MS);
+  if (failure) throw connectionError(failure, settings);
+}
+
+/** The CLI's line for a failed connection: the classified reason, and for a local address, how to start a server. */
+export function connectionError(failure: ConnectFailure, settings: Pick<ConnectionSettings, 'address' | 'credentials'>): CliError {
+  // Without TLS or a key it is most likely the local dev server, which this CLI starts.
+  if (failure.kind === 'unreachable' && !settings.credentials) return new CliError(`${failure.message} (is \`durable-agent server\` running?)`);
+  return new CliError(failure.message);
+}
+
+/** Connects a client, after `ensureTemporalAnswers`. */
 export async function connectClient(settings: ConnectionSettings): Promise<AgentClient> {
-  if (!(await isServerReachable(settings.address, settings.namespace, REACH_TIMEOUT_MS))) {
-    throw unreachable(settings.address);
-  }
+  await ensureTemporalAnswers(settings);
   try {
     return await AgentClient.connect(settings, { config: cliConfig() });
-  } catch {
-    throw unreachable(settings.address);
+  } catch (err) {
+    // Anything else (the store, say) says what it is itself.
+    if (err instanceof Error && err.name === 'TemporalConnectionError') throw connectionError(err as TemporalConnectionError, settings);
+    throw err;
   }
 }
 

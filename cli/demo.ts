@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { AgentClient, type AgentRun } from '../client/agent-client';
 import { runUrl } from '../client/config';
 import type { ConnectionSettings, DurableAgentConfig } from '../common/config';
@@ -21,11 +21,14 @@ import { exampleScenarioDirs } from '../examples';
 import { createOpsAgent } from '../examples/ops-agent/agent';
 import { OpsStore, type Refund } from '../examples/ops-agent/store';
 import { startScriptedModelServer } from '../scripted-model/server';
-import { isServerReachable, readDetachedServer, startDevServer } from '../temporal-config/dev-server';
+import { probeTemporal } from '../connection/client-connection';
+import { openWorkerConnection } from '../connection/worker-connection';
+import { readDetachedServer, startDevServer } from '../temporal-config/dev-server';
 import { DEFAULT_FRONTEND_PORT, defaultDbFilename } from '../temporal-config/settings';
 import { createAgentWorker } from '../workers/agent-worker';
 import { findTemporalCli, pidFileOf, portOf, uiPortFor } from './commands/server';
 import { workflowBundle } from './commands/worker';
+import { connectionError } from './connect';
 import { CliError, EXIT_FAILURE, EXIT_OK } from './errors';
 import { escalationView, print, printError, printJson, timeline } from './output';
 import { waitForOutcome } from './wait';
@@ -119,13 +122,15 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       namespace: temporal.namespace,
       taskQueue: `demo-${randomBytes(4).toString('hex')}`,
       uiUrl: temporal.uiUrl ?? opts.settings.uiUrl,
+      // A dev server the demo started is plaintext on loopback: the configured TLS and key are for another server.
+      credentials: temporal.started ? undefined : opts.settings.credentials,
     };
 
     const model = await startScriptedModelServer({ scenarioDirs: exampleScenarioDirs });
     cleanups.push(() => model.close());
     say(`  model     scripted model server at ${model.url}, scenario "${DEMO_SCENARIO}"`);
 
-    const connection = await NativeConnection.connect({ address: settings.address });
+    const connection = await openWorkerConnection(settings);
     cleanups.push(() => connection.close());
     progress('preparing the worker (bundling the workflow code)...');
     const worker = await createAgentWorker({
@@ -198,6 +203,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
 interface Temporal {
   address: string;
   namespace: string;
+  /** A dev server the demo started (no TLS, no key), rather than the configured one. */
+  started: boolean;
   uiUrl?: string;
   /** Said next to the UI link at the end. */
   note?: string;
@@ -220,17 +227,21 @@ async function ensureTemporal(
     return {
       address: server.address,
       namespace: server.namespace,
+      started: true,
       uiUrl: server.uiUrl,
       note: '(--ephemeral: this server, and the run with it, is gone once the demo ends; run `durable-agent demo` to keep it)',
     };
   }
   const { address, namespace } = opts.settings;
-  if (await isServerReachable(address, namespace, 3_000)) {
+  const failure = await probeTemporal(opts.settings, 3_000);
+  if (!failure) {
     const detached = await readDetachedServer(pidFileOf(defaultDbFilename()));
     const uiUrl = detached?.address === address && detached.uiUrl ? detached.uiUrl : opts.settings.uiUrl;
     say(`  temporal  the dev server already running at ${address}`);
-    return { address, namespace, uiUrl };
+    return { address, namespace, started: false, uiUrl };
   }
+  // A server that answers but refuses (TLS, credentials, namespace) is misconfigured, not missing: say so, start nothing.
+  if (failure.kind !== 'unreachable') throw connectionError(failure, opts.settings);
   const port = portOf(address) ?? DEFAULT_FRONTEND_PORT;
   progress(`no Temporal server at ${address}; starting one (data: ${defaultDbFilename()})...`);
   const server = await startDevServer({
@@ -245,6 +256,7 @@ async function ensureTemporal(
   return {
     address: server.address,
     namespace: server.namespace,
+    started: true,
     uiUrl: server.uiUrl,
     note: 'the dev server keeps running so the link works; stop it with: durable-agent server --stop',
   };

@@ -20,11 +20,6 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-/** The message every command gives when nothing answers at the Temporal address. */
-export function unreachable(address: string): CliError {
-  return new CliError(`cannot reach Temporal at ${address} (is \`durable-agent server\` running?)`);
-}
-
 /** One line: the first line of the message, with a hint when more was cut off. */
 export function oneLine(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { projectRoot } from '../temporal-config/settings';
 import { AGENTS_ENV } from './agents';
+import { globalOptions, useProfile } from './connect';
 import { cancelCommand } from './commands/cancel';
 import { clusterCommand } from './commands/cluster';
 import { codecServerCommand } from './commands/codec-server';
@@ -49,8 +50,12 @@ export function buildProgram(): Command {
     .description(
       'LLM agents run as Temporal workflows: validated tool calls, escalation to a person, a replayable trace.',
     )
-    .option('--address <host:port>', 'Temporal frontend (env TEMPORAL_ADDRESS, default 127.0.0.1:7233)')
-    .option('--namespace <name>', 'Temporal namespace (env TEMPORAL_NAMESPACE, default "default")')
+    .option(
+      '--profile <name>',
+      "Temporal's connection profile in temporal.toml (env TEMPORAL_PROFILE; file TEMPORAL_CONFIG_FILE, default ~/.config/temporalio/temporal.toml; see docs/connecting.md)",
+    )
+    .option('--address <host:port>', "Temporal frontend (over env TEMPORAL_ADDRESS and the profile's; default 127.0.0.1:7233)")
+    .option('--namespace <name>', 'Temporal namespace (over env TEMPORAL_NAMESPACE and the profile\'s; default "default")')
     .option(
       '--task-queue <name>',
       'task queue of the agent workers (env DURABLE_AGENT_TASK_QUEUE, default "durable-agent")',
@@ -63,7 +68,9 @@ export function buildProgram(): Command {
       // Commander's own usage errors, in the same one-line form as ours.
       outputError: (str, write) => write(`durable-agent: ${str.trim().split('\n')[0]} (see --help)\n`),
     })
-    .exitOverride();
+    .exitOverride()
+    // Before any action reads the configuration: which Temporal profile it holds is the global --profile's choice.
+    .hook('preAction', (_program, action) => useProfile(globalOptions(action).profile));
 
   for (const command of [
     serverCommand(),
@@ -104,6 +111,16 @@ async function main(argv: string[]): Promise<void> {
     exitSoon(reportError(err));
   }
 }
+
+// grpc-js names the server for TLS by its host even when that is an IP address (TEMPORAL_ADDRESS=10.0.0.5:7233 with
+// TLS), and Node warns about it on stderr (DEP0123) once per process: a second line after a command's one-line
+// error, about nothing the user set. The name checked is the profile's tls.server_name when one is set.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  const code = typeof rest[0] === 'object' && rest[0] !== null ? (rest[0] as { code?: string }).code : rest[1];
+  if (code === 'DEP0123') return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
 
 // Output piped into `head` closes early; that is not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -20,7 +20,7 @@ import { withPayloadEncryption } from '../stores/encrypted-store';
 import { LocalBlobStore } from '../stores/local-store';
 import { getFreePort } from '../temporal-config/dev-server';
 import { provisionTemporalCli } from '../temporal-config/provision-cli';
-import { projectRoot } from '../temporal-config/settings';
+import { projectRoot, TEMPORAL_NAMESPACE } from '../temporal-config/settings';
 import { auditRun, type RunAudit, type StartedRun } from './audit';
 import { hermeticEnv } from './hermetic-env';
 import { isAlive, RestartableServer, rssOf, startWorker, stopWorker, type WorkerSlot } from './processes';
@@ -72,7 +72,9 @@ async function soak(opts: SoakOptions): Promise<number> {
   const dataDir = join(scratch, 'data');
   // The workers' store (DURABLE_AGENT_DATA_DIR below): the client reads what they offload.
   const store = withPayloadEncryption(await LocalBlobStore.open(join(dataDir, 'blobs')), encryptionEnv(config.encryption));
-  const client = await AgentClient.connect({ address: server.address, taskQueue }, { store, config });
+  // Its own plaintext dev server, in the default namespace, as its workers see it (hermeticEnv): whatever TLS, key or
+  // namespace this shell's Temporal profile has is for another server.
+  const client = await AgentClient.connect({ address: server.address, namespace: TEMPORAL_NAMESPACE, taskQueue, credentials: undefined }, { store, config });
   const env = hermeticEnv({
     TEMPORAL_ADDRESS: server.address,
     DURABLE_AGENT_TASK_QUEUE: taskQueue,

@@ -2,6 +2,7 @@
  * A child process's environment: nothing from the developer's shell that changes what durable-agent, Temporal, the
  * Anthropic SDK or OpenTelemetry do, then what the test sets.
  */
+import { devNull } from 'node:os';
 import { hermeticEnv } from './helpers/hermetic-env';
 
 const SHELL: NodeJS.ProcessEnv = {
@@ -20,7 +21,12 @@ const SHELL: NodeJS.ProcessEnv = {
 };
 
 test("the shell's durable-agent, Temporal, Anthropic and OpenTelemetry settings are dropped; the rest and the provisioned CLI stay", () => {
-  expect(hermeticEnv({}, SHELL)).toEqual({ PATH: '/usr/bin', HOME: '/home/dev', TEMPORAL_CLI_PATH: '/opt/temporal' });
+  expect(hermeticEnv({}, SHELL)).toEqual({ PATH: '/usr/bin', HOME: '/home/dev', TEMPORAL_CLI_PATH: '/opt/temporal', TEMPORAL_CONFIG_FILE: devNull });
+});
+
+test("the user's own Temporal profile file is not read (HOME stays, so Temporal's reader would find it); a test's file is", () => {
+  expect(hermeticEnv({}, { ...SHELL, TEMPORAL_CONFIG_FILE: '/home/dev/.config/temporalio/temporal.toml' }).TEMPORAL_CONFIG_FILE).toBe(devNull);
+  expect(hermeticEnv({ TEMPORAL_CONFIG_FILE: '/tmp/t/temporal.toml' }, SHELL).TEMPORAL_CONFIG_FILE).toBe('/tmp/t/temporal.toml');
 });
 
 test('overrides win, and an undefined override removes a variable', () => {
@@ -28,6 +34,7 @@ test('overrides win, and an undefined override removes a variable', () => {
   expect(env).toEqual({
     PATH: '/usr/bin',
     TEMPORAL_CLI_PATH: '/opt/temporal',
+    TEMPORAL_CONFIG_FILE: devNull,
     TEMPORAL_ADDRESS: '127.0.0.1:7300',
     DURABLE_AGENT_STORE: 'local:/tmp/b',
   });

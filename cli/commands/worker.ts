@@ -8,15 +8,14 @@ import { Command, Option } from 'commander';
 import type { LogLevel, NativeConnection, WorkflowBundleOption } from '@temporalio/worker';
 import { exampleScenarioDirs } from '../../examples';
 import { startScriptedModelServer } from '../../scripted-model/server';
-import { isServerReachable } from '../../temporal-config/dev-server';
 import type { DurableAgentConfig } from '../../common/config';
+import type { TemporalConnectionError } from '../../connection/connect-failure';
 import { isHostPort } from '../../common/port';
 import { WORKER_DEFAULTS } from '../../common/defaults';
 import { describeTraceDestination, type TraceDestination } from '../../common/trace-destination';
 import { chooseModel, describeModelChoice, type ModelClientOptions } from '../../workers/model-client';
 import { loadAgents } from '../agents';
-import { cliConfig, globalOptions, REACH_TIMEOUT_MS, settingsFrom } from '../connect';
-import { unreachable } from '../errors';
+import { cliConfig, connectionError, ensureTemporalAnswers, globalOptions, settingsFrom } from '../connect';
 import { print } from '../output';
 
 /** A prebuilt workflow bundle (from `bundleWorkflowCode`): skips bundling at start, as production deployments do. */
@@ -109,11 +108,9 @@ export function workerCommand(): Command {
       const traces: TraceDestination = opts.traces === false ? { kind: 'off', reason: '--no-traces' } : config.traces;
       const loaded = await loadAgents(globalOptions(command).agents ?? config.worker.agentsModule);
       const settings = settingsFrom(command);
-      if (!(await isServerReachable(settings.address, settings.namespace, REACH_TIMEOUT_MS))) {
-        throw unreachable(settings.address);
-      }
+      await ensureTemporalAnswers(settings);
       // Loaded here, not at the top: the worker SDK (native bridge, bundler) slows every other command's start.
-      const { DefaultLogger, NativeConnection, Runtime } = await import('@temporalio/worker');
+      const { DefaultLogger, Runtime } = await import('@temporalio/worker');
       // Before any connection: the runtime is created once, with its logger, on first use.
       const { createJsonLogger } = await import('../../workers/json-logger');
       // JSON lines go to stderr, like the SDK's own logs: stdout stays for the CLI's one-block status.
@@ -132,7 +129,10 @@ export function workerCommand(): Command {
       const model = await modelForWorker(config);
       let connection: NativeConnection | undefined;
       try {
-        connection = await NativeConnection.connect({ address: settings.address });
+        const { openWorkerConnection } = await import('../../connection/worker-connection');
+        connection = await openWorkerConnection(settings).catch((err: Error) => {
+          throw err.name === 'TemporalConnectionError' ? connectionError(err as TemporalConnectionError, settings) : err;
+        });
         const worker = await createAgentWorker({
           agents: loaded.agents,
           config,
@@ -148,7 +148,8 @@ export function workerCommand(): Command {
         // One write, so a script waiting for "worker polling" sees the whole block.
         print(
           [
-            `worker polling task queue "${settings.taskQueue}" at ${settings.address} (namespace ${settings.namespace})`,
+            // The credentials say only what is set (TLS, API key), never a value.
+            `worker polling task queue "${settings.taskQueue}" at ${settings.address} (namespace ${settings.namespace}${settings.credentials ? `, ${settings.credentials.describe()}` : ''})`,
             `  agents  ${loaded.registry.names().join(', ')} (from ${loaded.source})`,
             `  model   ${model.description}`,
             `  traces  ${describeTraceDestination(traces)}`,
