@@ -122,6 +122,11 @@ function tlsReason(text: string, target: ConnectTarget): string | undefined {
   if (/unable to verify|self[- ]signed|UnknownIssuer|local issuer|certificate verify failed|UNABLE_TO_VERIFY|DEPTH_ZERO/i.test(text)) {
     return "the server's certificate is not signed by a CA this process trusts: set tls.server_ca_cert_path (or TEMPORAL_TLS_SERVER_CA_CERT_PATH) to its CA";
   }
+  // TLS 1.3 ends the handshake before the server has checked the client's certificate: a refusal can arrive as
+  // the connection closing on the first call instead of as an alert.
+  if (target.credentials?.tls && /ECONNRESET|ConnectionReset|broken pipe|EPIPE|socket hang up/i.test(text)) {
+    return 'the server closed the connection during or just after the handshake, as an mTLS server does when it wants a client certificate it did not get or does not accept (tls.client_cert_path and tls.client_key_path)';
+  }
   if (/SSL routines|\bTLS\b|rustls|InvalidCertificate|handshake|fatal alert/i.test(text)) {
     const openssl = /SSL routines:[^:]*:([^:]+)/.exec(text)?.[1];
     return openssl ?? clip(/Last error: (.*?)(\. Resolution note|$)/.exec(text)?.[1] ?? text, 160);

@@ -137,7 +137,7 @@ test('the probe answers undefined for a server that answers, the failure otherwi
 });
 
 /** Recorded from real runs against a TLS server with a throwaway CA (openssl; test/connecting.test.ts). */
-const recorded: { name: string; err: unknown; kind: ConnectFailureKind; message: RegExp }[] = [
+const recorded: { name: string; err: unknown; kind: ConnectFailureKind; message: RegExp; credentials?: TemporalCredentials }[] = [
   {
     name: 'grpc-js: the server certificate is from a CA not trusted',
     err: grpcError(14, 'No connection established. Last error: Error: unable to verify the first certificate. Resolution note: '),
@@ -208,6 +208,15 @@ const recorded: { name: string; err: unknown; kind: ConnectFailureKind; message:
     message: /: the connection was closed \(a TLS server answering a plaintext client looks like this\)$/,
   },
   {
+    name: 'core: a TLS client whose connection is closed on its first call (TLS 1.3: an mTLS refusal can come this way)',
+    err: transportError(
+      'Failed to call GetSystemInfo: code: \'Unknown error\', message: "transport error", source: tonic::transport::Error(Transport, hyper::Error(Io, Custom { kind: BrokenPipe, error: "stream closed because of a broken pipe" }))',
+    ),
+    kind: 'tls',
+    message: /failed: the server closed the connection during or just after the handshake, as an mTLS server does/,
+    credentials: new TemporalCredentials({ tls: true }),
+  },
+  {
     name: 'grpc-js: waiting for the channel (Connection.connect) says no more than this',
     err: new Error('Failed to connect before the deadline'),
     kind: 'unreachable',
@@ -233,8 +242,8 @@ const recorded: { name: string; err: unknown; kind: ConnectFailureKind; message:
   },
 ];
 
-test.each(recorded)('recorded: $name', ({ err, kind, message }) => {
-  const failure = classifyConnectFailure(err, { address: 'temporal.internal:7233', namespace: 'agents', credentials: withKey });
+test.each(recorded)('recorded: $name', ({ err, kind, message, credentials }) => {
+  const failure = classifyConnectFailure(err, { address: 'temporal.internal:7233', namespace: 'agents', credentials: credentials ?? withKey });
   expect(failure.kind).toBe(kind);
   expect(failure.message).toMatch(message);
   expect(failure.message).not.toContain('\n');
