@@ -16,7 +16,8 @@ import type { ToolCallError } from '../common/trace';
 import type { BlobStore } from '../stores/blob-store';
 import { systemPromptReader } from './agent-describe';
 import { prepareConversation, storeAnswer } from './conversation-io';
-import { classifyModelError } from './model-errors';
+import { AttemptTracker } from './attempts';
+import { attemptsAlreadySpent, boundedFailure, classifyModelError } from './model-errors';
 
 export { RUN_HEADER, SCENARIO_HEADER };
 
@@ -49,8 +50,13 @@ export function createModelCall(deps: ModelDeps) {
     // Keep the activity alive while the request is in flight; the heartbeat timeout catches a dead worker. Beat
     // well within the timeout the run chose, or a slow answer would time out.
     const every = heartbeatIntervalMs(ctx.info.heartbeatTimeoutMs);
+    // Workflow code that sends retry bounds lets the activity bound its own retries and report its attempts; each
+    // beat carries what the earlier attempts recorded, so it survives into the next attempt.
+    const tracker = input.retry ? new AttemptTracker(ctx) : undefined;
+    const spent = input.retry && tracker ? attemptsAlreadySpent(input.retry, tracker) : undefined;
+    if (spent) throw spent;
     const conversation = await prepareConversation(deps.store, input, deps.payloads?.maxContextBytes);
-    const heartbeat = setInterval(() => ctx.heartbeat(), every);
+    const heartbeat = setInterval(() => (tracker ? ctx.heartbeat(tracker.details()) : ctx.heartbeat()), every);
     let message: Anthropic.Message;
     try {
       message = await deps.anthropic.messages.create(
@@ -75,16 +81,18 @@ export function createModelCall(deps: ModelDeps) {
     } catch (err) {
       // Cancelled (the run was cancelled, or the attempt timed out): report a cancellation, not a model error.
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-      throw classifyModelError(err, { attempt: ctx.info.attempt, policy: ctx.info.retryPolicy });
+      const failure = classifyModelError(err, { attempt: ctx.info.attempt, policy: ctx.info.retryPolicy });
+      throw input.retry && tracker ? boundedFailure(failure, input.retry, tracker) : failure;
     } finally {
       clearInterval(heartbeat);
     }
     if (!Array.isArray(message?.content)) {
       // A 200 whose JSON is not a message (a proxy's page, a different API): the transport failed us.
-      throw ApplicationFailure.create({
+      const failure = ApplicationFailure.create({
         message: 'model response is not a Messages API message (no content array)',
         type: MODEL_ERROR_TYPES.transport,
       });
+      throw input.retry && tracker ? boundedFailure(failure, input.retry, tracker) : failure;
     }
     const read = readContent(message.content as unknown[], message.stop_reason, (id, name, toolInput) =>
       deps.registry.checkCall(agent.name, { toolUseId: id, toolName: name, input: toolInput }, { recorded: input.tools }),
@@ -98,6 +106,9 @@ export function createModelCall(deps: ModelDeps) {
     });
     // Stored before returning: a retry of this step stores the same segment again (a no-op) and gets the same head.
     const head = await storeAnswer(deps.store, conversation, { role: 'assistant', content: read.content });
+    // Only a step that took more than one attempt says so: history does not grow for the usual one.
+    const attempts = tracker?.summary();
+    if (attempts) ctx.log.info('model step took more than one attempt', { correlationId: input.correlationId, step: input.step, attempts: attempts.count });
     return {
       model: message.model,
       content: read.content,
@@ -107,6 +118,7 @@ export function createModelCall(deps: ModelDeps) {
       usage: { inputTokens: message.usage?.input_tokens ?? 0, outputTokens: message.usage?.output_tokens ?? 0 },
       toolCalls: read.toolCalls,
       ...(read.refusedBlocks.length > 0 ? { refusedBlocks: read.refusedBlocks } : {}),
+      ...(attempts ? { attempts } : {}),
     };
   };
 }

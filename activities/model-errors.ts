@@ -8,7 +8,9 @@ import Anthropic from '@anthropic-ai/sdk';
 import { ApplicationFailure, type RetryPolicy } from '@temporalio/common';
 import { MODEL_RETRY_DEFAULTS } from '../common/defaults';
 import { MODEL_ERROR_TYPES } from '../common/failures';
+import type { AttemptRecord } from '../common/model';
 import { scrubCredentials } from '../common/redact';
+import type { AttemptTracker } from './attempts';
 
 /** Longest wait we honour from a `retry-after` header; a longer one is cut to this (the retry may meet it again). */
 export const MAX_RETRY_AFTER_MS = 5 * 60 * 1000;
@@ -55,7 +57,11 @@ export function classifyModelError(err: unknown, at?: AttemptContext): Applicati
       const wait = retryAfterMs(err.headers, at?.random);
       return retryable(`model rate limited (${detail})`, MODEL_ERROR_TYPES.rateLimited, wait ?? backoff);
     }
-    if (status === 529) return retryable(`model overloaded (${detail})`, MODEL_ERROR_TYPES.overloaded, backoff);
+    // The API's overload is 529 `overloaded_error`; the type alone counts too (a proxy may change the status).
+    if (status === 529 || type === 'overloaded_error') {
+      const wait = retryAfterMs(err.headers, at?.random);
+      return retryable(`model overloaded (${detail})`, MODEL_ERROR_TYPES.overloaded, wait ?? backoff);
+    }
     if (status >= 500 || status === 408 || status === 409) {
       return retryable(`model server error (${detail})`, MODEL_ERROR_TYPES.serverError, backoff);
     }
@@ -132,14 +138,120 @@ function apiErrorMessage(err: InstanceType<typeof Anthropic.APIError>): string {
 }
 
 /**
- * `retry-after` is seconds (or an HTTP date). The next attempt waits at least that long, plus up to 10 % jitter,
- * and at most MAX_RETRY_AFTER_MS.
+ * How long the API asks us to wait: `retry-after-ms` (milliseconds, the Anthropic SDK's own header) when present,
+ * else `retry-after` (seconds, or an HTTP date). The next attempt waits at least that long, plus up to 10 % jitter,
+ * and at most MAX_RETRY_AFTER_MS. `undefined` when neither is usable (absent, negative, not a number or a date).
+ *
+ * @example
+ * retryAfterMs(new Headers({ 'retry-after': '2' }), () => 0); // 2000
+ * retryAfterMs(new Headers({ 'retry-after-ms': '1500', 'retry-after': '9' }), () => 0); // 1500
  */
 export function retryAfterMs(headers: Headers | undefined, random: () => number = Math.random): number | undefined {
-  const value = headers?.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
-  if (!Number.isFinite(ms) || ms <= 0) return undefined;
+  const ms = headerMs(headers?.get('retry-after-ms'), 1) ?? retryAfterHeaderMs(headers?.get('retry-after'));
+  if (ms === undefined) return undefined;
   return Math.min(Math.ceil(ms * (1 + RETRY_AFTER_JITTER * random())), MAX_RETRY_AFTER_MS);
+}
+
+function retryAfterHeaderMs(value: string | null | undefined): number | undefined {
+  const seconds = headerMs(value, 1000);
+  if (seconds !== undefined || !value) return seconds;
+  const ms = Date.parse(value) - Date.now();
+  return Number.isFinite(ms) && ms > 0 ? ms : undefined;
+}
+
+/** A header holding a non-negative number, scaled to ms; `undefined` when absent or not a number. 0 is no wait asked. */
+function headerMs(value: string | null | undefined, scale: number): number | undefined {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n > 0 ? n * scale : undefined;
+}
+
+/** Failure types that are the API's normal weather: retried for a time budget, not a count. */
+export const RATE_LIMIT_TYPES: readonly string[] = [MODEL_ERROR_TYPES.rateLimited, MODEL_ERROR_TYPES.overloaded];
+
+/** How the model activity bounds its own retries (ModelCallInput.retry). */
+export interface RetryBounds {
+  rateLimitBudgetMs: number;
+  maximumAttempts: number;
+}
+
+/**
+ * Decides whether a classified failure may be retried once more, and records the attempt. Rate limits and
+ * overload are retried while the time since the first of them, plus the wait they ask for now, stays within the
+ * budget; every other retryable failure (and every attempt that ended without a record: a lost worker, a timeout)
+ * counts toward `maximumAttempts`. When the budget or the count is spent the failure becomes non-retryable, with
+ * the attempts in its details, so the run escalates (`model_unavailable`) saying how many and why.
+ */
+export function boundedFailure(
+  failure: ApplicationFailure,
+  bounds: RetryBounds,
+  tracker: AttemptTracker,
+  now: number = Date.now(),
+): ApplicationFailure {
+  const kind = attemptKind(failure.type);
+  const waitMs = typeof failure.nextRetryDelay === 'number' ? failure.nextRetryDelay : undefined;
+  if (failure.nonRetryable) {
+    tracker.fail({ kind, reason: failure.message });
+    return withAttempts(failure, failure.message, tracker);
+  }
+  if (kind === 'rate_limited' || kind === 'overloaded') {
+    const since = tracker.rateLimitedSinceMs ?? now;
+    const elapsed = now - since;
+    tracker.rateLimitedSinceMs = since;
+    if (elapsed + (waitMs ?? 0) > bounds.rateLimitBudgetMs) {
+      tracker.fail({ kind, reason: failure.message });
+      const spent = `${failure.message}; ${kind === 'overloaded' ? 'overloaded' : 'rate limited'} for ${seconds(elapsed)}, and the next wait (${seconds(waitMs ?? 0)}) would pass the step's rate-limit budget of ${seconds(bounds.rateLimitBudgetMs)}`;
+      return withAttempts(failure, spent, tracker);
+    }
+    tracker.fail({ kind, reason: failure.message, ...(waitMs !== undefined ? { waitMs } : {}) });
+    return failure;
+  }
+  const counted = tracker.records.filter((r) => !RATE_LIMIT_KINDS.includes(r.kind)).length + 1;
+  if (counted >= bounds.maximumAttempts) {
+    tracker.fail({ kind, reason: failure.message });
+    return withAttempts(failure, failure.message, tracker);
+  }
+  tracker.fail({ kind, reason: failure.message, ...(waitMs !== undefined ? { waitMs } : {}) });
+  return failure;
+}
+
+/**
+ * Before an attempt sends anything: earlier attempts that left no record (lost workers, timeouts) count toward
+ * `maximumAttempts` like other failures. When they alone spent it, the step gives up now, non-retryable.
+ */
+export function attemptsAlreadySpent(bounds: RetryBounds, tracker: AttemptTracker): ApplicationFailure | undefined {
+  const counted = tracker.records.filter((r) => !RATE_LIMIT_KINDS.includes(r.kind)).length;
+  if (counted < bounds.maximumAttempts) return undefined;
+  const failure = ApplicationFailure.create({
+    message: `model step gave up: ${counted} earlier attempts failed or ended without an answer (a lost worker or a timeout)`,
+    type: MODEL_ERROR_TYPES.transport,
+    nonRetryable: true,
+    details: [tracker.summary()],
+  });
+  return failure;
+}
+
+const RATE_LIMIT_KINDS: readonly AttemptRecord['kind'][] = ['rate_limited', 'overloaded'];
+
+function attemptKind(type: string | undefined | null): AttemptRecord['kind'] {
+  switch (type) {
+    case MODEL_ERROR_TYPES.rateLimited:
+      return 'rate_limited';
+    case MODEL_ERROR_TYPES.overloaded:
+      return 'overloaded';
+    case MODEL_ERROR_TYPES.serverError:
+      return 'server_error';
+    case MODEL_ERROR_TYPES.transport:
+      return 'transport';
+    default:
+      return 'failed';
+  }
+}
+
+function withAttempts(failure: ApplicationFailure, message: string, tracker: AttemptTracker): ApplicationFailure {
+  return ApplicationFailure.create({ message, type: failure.type ?? undefined, nonRetryable: true, details: [tracker.summary()] });
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000)} s`;
 }

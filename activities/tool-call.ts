@@ -6,11 +6,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { ToolDefinition } from '../agents/define';
 import { formatFieldErrors, validateAgainst } from '../agents/validate';
-import type { ToolActivityInput, ToolCallContext, ToolRunContext, VerifyActionInput } from '../common/model';
+import type { ReportedToolOutput, ToolActivityInput, ToolCallContext, ToolRunContext, VerifyActionInput } from '../common/model';
 import { isOffloaded } from '../common/conversation';
 import { heartbeatIntervalMs, PAYLOAD_DEFAULTS } from '../common/defaults';
 import { TOOL_ERROR_TYPES } from '../common/failures';
 import type { BlobStore } from '../stores/blob-store';
+import { AttemptTracker } from './attempts';
 import { loadOffloaded, offloadIfLarge } from './conversation-io';
 
 /**
@@ -31,10 +32,13 @@ export function createToolActivity(tool: ToolDefinition, store?: BlobStore, inli
     }
     ctx.log.info('tool call', { ...log, attempt: ctx.info.attempt });
     let output: unknown;
-    const context = runContext(input.context);
+    // Workflow code that asks for the attempts gets them: each beat carries what earlier attempts recorded (next
+    // to the tool's own details), and a retried failure is recorded before it is thrown (activities/attempts.ts).
+    const tracker = input.reportAttempts ? new AttemptTracker(ctx) : undefined;
+    const context = runContext(input.context, tracker);
     // Beats for the tool while it runs (repeating the tool's own last details), a third of the heartbeat timeout
     // apart: a live call stays alive however long it takes, and a dead worker's call is retried within the timeout.
-    const beat = setInterval(() => ctx.heartbeat(context.lastDetails()), heartbeatIntervalMs(ctx.info.heartbeatTimeoutMs));
+    const beat = setInterval(() => context.beat(), heartbeatIntervalMs(ctx.info.heartbeatTimeoutMs));
     try {
       output = await tool.run(parsedInput.value, context);
     } catch (err) {
@@ -42,6 +46,7 @@ export function createToolActivity(tool: ToolDefinition, store?: BlobStore, inli
         throw ApplicationFailure.nonRetryable(err.message, TOOL_ERROR_TYPES.failed);
       }
       // Anything else is presumed transient: Temporal retries it per the tool's policy.
+      if (!ctx.cancellationSignal.aborted) tracker?.fail({ kind: 'failed', reason: err instanceof Error ? err.message : String(err) }, context.lastDetails());
       throw err;
     } finally {
       clearInterval(beat);
@@ -62,22 +67,28 @@ export function createToolActivity(tool: ToolDefinition, store?: BlobStore, inli
     // undefined does not survive JSON; a tool that returns nothing reports `null`. A large output is stored once
     // and travels through history as a reference (the model step puts it back for the model).
     const value = output === undefined ? null : output;
-    return store ? offloadIfLarge(store, value, inlineResultBytes) : value;
+    const stored = store ? await offloadIfLarge(store, value, inlineResultBytes) : value;
+    if (!tracker) return stored;
+    const attempts = tracker.summary();
+    const reported: ReportedToolOutput = { output: stored, ...(attempts ? { attempts } : {}) };
+    return reported;
   };
 }
 
 /** The context a tool sees: the call's, plus the activity's heartbeat and cancellation signal. */
-function runContext(context: ToolCallContext): ToolRunContext & { lastDetails(): unknown } {
+function runContext(context: ToolCallContext, tracker?: AttemptTracker): ToolRunContext & { lastDetails(): unknown; beat(): void } {
   const ctx = Context.current();
   let last: unknown;
+  const send = (details: unknown) => ctx.heartbeat(tracker ? tracker.details(details) : details);
   return {
     ...context,
     heartbeat: (details?: unknown) => {
       last = details;
-      ctx.heartbeat(details);
+      send(details);
     },
     signal: ctx.cancellationSignal,
     lastDetails: () => last,
+    beat: () => send(last),
   };
 }
 

@@ -7,7 +7,7 @@
 import type { ApproverKeys } from '../common/approval-proof';
 import { AGENT_DEFAULTS, MODEL_STEP_DEFAULTS } from '../common/defaults';
 import { z } from 'zod';
-import type { ModelPrice, RunLimits, ToolEffect } from '../common/run';
+import type { AgentModelRetry, ModelPrice, RunLimits, ToolEffect } from '../common/run';
 import type { ToolRunContext } from '../common/model';
 
 export interface ToolDefinition<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
@@ -100,6 +100,14 @@ export interface AgentDefinition {
   minConfidence?: number;
   /** The model's price, for the cost budget; defaults to agents/prices.ts. */
   price?: ModelPrice;
+  /**
+   * The model step's retries: `rateLimitBudgetMs` is how long one step rides out rate limits and overload (429,
+   * 529), honouring `retry-after`, before the run escalates (default 10 min). A run may lower it, never raise it.
+   *
+   * @example
+   * defineAgent({ name: 'ops', model, system, tools, modelRetry: { rateLimitBudgetMs: 30 * 60_000 } });
+   */
+  modelRetry?: AgentModelRetry;
 }
 
 /**

@@ -82,6 +82,8 @@ export class AgentRegistry {
       limits: { ...DEFAULT_LIMITS, ...agent.limits },
       correctiveRetries: agent.correctiveRetries ?? AGENT_DEFAULTS.correctiveRetries,
       escalationTimeoutMs: agent.escalationTimeoutMs ?? DEFAULT_ESCALATION_TIMEOUT_MS,
+      // Only when set: the spec is recorded in history, and agents without it record what they always did.
+      ...(agent.modelRetry?.rateLimitBudgetMs !== undefined ? { modelRetry: { rateLimitBudgetMs: agent.modelRetry.rateLimitBudgetMs } } : {}),
       tools: agent.tools.map((tool) => ({
         name: tool.name,
         effect: tool.effect,

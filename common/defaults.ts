@@ -57,13 +57,17 @@ export const MODEL_STEP_DEFAULTS = {
 
 /**
  * The model step's retry policy: 1 s doubling to 30 s, 5 attempts. Temporal's policy has no jitter, so the activity
- * names each retry's delay itself (activities/model-errors.ts) from these same numbers.
+ * names each retry's delay itself (activities/model-errors.ts) from these same numbers. Rate limits and overload
+ * (429, 529) are not counted: they are retried, honouring `retry-after`, for `rateLimitBudgetMs` (10 min), and
+ * `attemptsCeiling` is only the policy's safety net, so that no path can retry forever.
  */
 export const MODEL_RETRY_DEFAULTS = {
   initialIntervalMs: 1_000,
   backoffCoefficient: 2,
   maximumIntervalMs: 30_000,
   maximumAttempts: 5,
+  rateLimitBudgetMs: 10 * 60 * 1000,
+  attemptsCeiling: 10_000,
 } as const;
 
 /** A tool's activity, unless the tool sets its own (`defineTool({ timeoutMs, heartbeatTimeoutMs, maximumAttempts })`). */

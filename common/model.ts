@@ -62,6 +62,12 @@ export interface ModelCallInput {
   maxTokens?: number;
   system?: { key: string; bytes: number };
   tools?: string[];
+  /**
+   * How the activity itself bounds its retries (absent from inputs of workflow code older than the rate-limit
+   * budget: the retry policy's attempt count then bounds every failure). Rate limits and overload are retried
+   * until `rateLimitBudgetMs` is spent; every other retryable failure has `maximumAttempts` attempts.
+   */
+  retry?: { rateLimitBudgetMs: number; maximumAttempts: number };
 }
 
 /**
@@ -106,6 +112,35 @@ export interface ModelCallResult {
   refusedBlocks?: ToolCallError[];
   /** The conversation's new head: the request's messages plus this answer, stored. Absent in older results. */
   conversation?: ConversationRef;
+  /** How many attempts the step took and why, when it took more than one (common/attempts.ts). */
+  attempts?: AttemptsSummary;
+}
+
+/** Why one attempt of an activity did not give the result: what its heartbeat recorded, or that it recorded nothing. */
+export interface AttemptRecord {
+  attempt: number;
+  /**
+   * `rate_limited` and `overloaded` spend the rate-limit budget; `worker_lost` is an attempt that recorded no
+   * failure (its worker died, or it timed out); `failed` is any other retried failure.
+   */
+  kind: 'rate_limited' | 'overloaded' | 'server_error' | 'transport' | 'failed' | 'worker_lost';
+  /** The failure's message, short. */
+  reason?: string;
+  /** The delay the attempt asked for before the next one (retry-after, or the jittered backoff). */
+  waitMs?: number;
+}
+
+/**
+ * How many attempts an activity took, and why the failed ones failed: computed by the activity from its attempt
+ * number and what earlier attempts recorded in their heartbeat details, so history keeps no event per attempt.
+ */
+export interface AttemptsSummary {
+  /** Attempts in all, the successful (or last) one included. */
+  count: number;
+  /** Each failed attempt, in order. */
+  reasons: AttemptRecord[];
+  /** The delays the failed attempts asked for, in all. */
+  waitedMs: number;
 }
 
 /** Context passed to every tool call: where it comes from, and the key that makes a retried side effect safe. */
@@ -132,6 +167,17 @@ export interface ToolRunContext extends ToolCallContext {
 export interface ToolActivityInput {
   args: Record<string, unknown>;
   context: ToolCallContext;
+  /**
+   * Return `{ output, attempts? }` instead of the output alone, so the workflow learns how many attempts the call
+   * took. Absent from inputs of workflow code older than that (they get the output alone).
+   */
+  reportAttempts?: boolean;
+}
+
+/** A tool activity's result when its input asked for `reportAttempts`. */
+export interface ReportedToolOutput {
+  output: unknown;
+  attempts?: AttemptsSummary;
 }
 
 /** A person's edited arguments, checked against the tool's own schema (people state no confidence). */

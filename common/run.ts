@@ -7,6 +7,7 @@ import type { DuplicateOf, Escalation } from './escalation';
 import { AUTHORITY_MODES, type AuthorityMode } from './policy';
 import type { ConversationState } from './conversation';
 import { MODEL_RETRY_DEFAULTS } from './defaults';
+import type { AttemptsSummary } from './model';
 import { quoteValue } from './text';
 import type { TokenUsage, TraceEvent } from './trace';
 import { isRecord as isPlainObject } from './values';
@@ -60,9 +61,10 @@ export interface RunOptions {
   /**
    * The model step's retries (defaults: 1 s doubling to 30 s, 5 attempts). Each failed attempt waits a jittered
    * delay between half and all of the current interval (a 429 waits its `retry-after`). When the attempts run out
-   * the run escalates (`model_unavailable`).
+   * the run escalates (`model_unavailable`). Rate limits and overload (429, 529) do not count attempts: they are
+   * retried for `rateLimitBudgetMs` of time (the agent's, default 10 min; a run may only lower it), then escalate.
    */
-  modelRetry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number };
+  modelRetry?: { initialIntervalMs?: number; maximumIntervalMs?: number; maximumAttempts?: number; rateLimitBudgetMs?: number };
   /**
    * When a long run continues as a new execution (between steps, never while a person is being waited on): once
    * the current execution's history passes either figure, or Temporal suggests it. Defaults: 4,000 events, 4 MB,
@@ -131,7 +133,18 @@ export interface AgentSpec {
   escalationTimeoutMs: number;
   /** For the cost budget: the model's estimated price. */
   price?: ModelPrice;
+  /** The agent's model-step retry settings, when it sets any (`defineAgent({ modelRetry })`). */
+  modelRetry?: AgentModelRetry;
   tools: ToolSpec[];
+}
+
+/** An agent's model-step retry settings. */
+export interface AgentModelRetry {
+  /**
+   * How long, ms, one model step rides out rate limits and overload (429, 529), honouring `retry-after`, before
+   * the run escalates `model_unavailable`. Default 10 min. A run's `modelRetry.rateLimitBudgetMs` may lower it.
+   */
+  rateLimitBudgetMs?: number;
 }
 
 export interface ToolSpec {
@@ -170,6 +183,8 @@ export interface LedgerEntry {
   at: string;
   /** The outcome of the tool's verify(), when it has one. */
   verification?: { ok: boolean; detail: string };
+  /** When the call took more than one attempt: how many, and why (a lost worker, a failure). */
+  attempts?: AttemptsSummary;
 }
 
 /** An action an advise-mode run recommends instead of taking. A person's approval makes it run. */
@@ -278,7 +293,7 @@ export const OPTION_CEILINGS = {
   escalationTimeoutMs: 366 * DAY_MS,
   limits: { maxSteps: 1_000_000, maxTokens: 1e12, maxCostUsd: 1_000_000, maxDurationMs: 366 * DAY_MS },
   timeouts: { modelHeartbeatMs: DAY_MS, modelStartToCloseMs: DAY_MS },
-  modelRetry: { initialIntervalMs: DAY_MS, maximumIntervalMs: DAY_MS, maximumAttempts: 10_000 },
+  modelRetry: { initialIntervalMs: DAY_MS, maximumIntervalMs: DAY_MS, maximumAttempts: 10_000, rateLimitBudgetMs: DAY_MS },
   continueAsNew: { maxEvents: 50_000, maxBytes: 50_000_000 },
 } as const satisfies {
   escalationTimeoutMs: number;

@@ -3,6 +3,8 @@
  * plain-language account of a run (`explainRun`, for people who will never open the history), and the demo's three
  * beats (`whatHappened`). Pure: any process can render a trace it has read. A new trace kind is worded here.
  */
+import { attemptsText, ranOnAttemptText } from './attempts';
+import type { AttemptsSummary } from './model';
 import type { AgentRunInput } from './run';
 import { brief, clip } from './text';
 import type { FieldError, ToolCallError, TraceEvent } from './trace';
@@ -26,7 +28,7 @@ export function summarize(event: TraceEvent): string {
     case 'model_response': {
       const calls = event.toolCalls.map((c) => c.name).join(', ');
       const said = event.text ? `"${clip(event.text, 90)}"` : '(no text)';
-      return calls ? `${said} -> ${calls}` : `${said} (${event.stopReason ?? 'no stop reason'})`;
+      return `${calls ? `${said} -> ${calls}` : `${said} (${event.stopReason ?? 'no stop reason'})`}${tried(event.attempts)}`;
     }
     case 'tool_call':
       return `${event.tool} ${brief(event.args, 110)}${event.effect === 'read' ? '' : ` [${event.effect}]`}`;
@@ -35,7 +37,7 @@ export function summarize(event: TraceEvent): string {
     case 'corrective_retry':
       return `attempt ${event.attempt} of ${event.of}: the model gets the error${event.errors.length === 1 ? '' : 's'} back`;
     case 'tool_result':
-      return `${event.tool} ${brief(event.result, 110)}`;
+      return `${event.tool} ${brief(event.result, 110)}${tried(event.attempts)}`;
     case 'tool_error':
       return toolCallError(event.error);
     case 'escalation': {
@@ -58,7 +60,7 @@ export function summarize(event: TraceEvent): string {
     }
     case 'action': {
       const e = event.entry;
-      return `${e.tool} [${e.effect}] key ${e.idempotencyKey}${e.approvedBy ? `, approved by ${e.approvedBy}` : ''}`;
+      return `${e.tool} [${e.effect}] key ${e.idempotencyKey}${e.approvedBy ? `, approved by ${e.approvedBy}` : ''}${e.attempts && e.attempts.count > 1 ? `, ${ranOnAttemptText(e.attempts)}` : ''}`;
     }
     case 'verification':
       return `${event.tool}: ${event.ok ? 'verified' : `NOT verified: ${event.detail}`}`;
@@ -98,12 +100,20 @@ export function explainRun(input: AgentRunInput, trace: TraceEvent[]): string {
   return lines.join('\n');
 }
 
+/** ` [took 6 attempts: rate limited 5 times, waited 5.2 s in all]`, or nothing for a call that took one. */
+function tried(attempts: AttemptsSummary | undefined): string {
+  return attempts && attempts.count > 1 ? ` [${attemptsText(attempts)}]` : '';
+}
+
 function sentence(event: TraceEvent, raised: Map<string, string>): string | undefined {
   const step = `Step ${event.step}:`;
   switch (event.kind) {
-    case 'model_response':
-      if (event.toolCalls.length === 0) return undefined;
-      return `${step} the model said "${clip(event.text, 160)}" and proposed ${event.toolCalls.map((c) => c.name).join(', ')}.`;
+    case 'model_response': {
+      const retried = event.attempts && event.attempts.count > 1 ? `${step} the model call ${attemptsText(event.attempts)}.` : undefined;
+      if (event.toolCalls.length === 0) return retried;
+      const said = `${step} the model said "${clip(event.text, 160)}" and proposed ${event.toolCalls.map((c) => c.name).join(', ')}.`;
+      return retried ? `${retried}\n${said}` : said;
+    }
     case 'validation_error':
       return `${step} its call to ${event.error.tool} was refused before it ran (${refusal(event.error.code)}${
         event.error.fields?.length ? `: ${fields(event.error.fields)}` : ''
@@ -111,7 +121,9 @@ function sentence(event: TraceEvent, raised: Map<string, string>): string | unde
     case 'corrective_retry':
       return `${step} the model was sent the error and given corrective attempt ${event.attempt} of ${event.of}.`;
     case 'tool_result':
-      return `${step} ${event.tool} ran and returned ${clip(JSON.stringify(event.result) ?? 'nothing', 140)}.`;
+      return `${step} ${event.tool} ran and returned ${clip(JSON.stringify(event.result) ?? 'nothing', 140)}${
+        event.attempts && event.attempts.count > 1 ? `; the call ${attemptsText(event.attempts)}` : ''
+      }.`;
     case 'tool_error':
       return `${step} ${event.error.tool} failed: ${clip(event.error.message, 160)}.`;
     case 'action':

@@ -5,6 +5,7 @@
  * objects. The vocabulary is fixed and documented in docs/trace.md; adding a kind is a versioned change.
  */
 import type { Escalation, Resolution } from './escalation';
+import type { AttemptsSummary } from './model';
 import type { LedgerEntry, Recommendation } from './run';
 
 /** Bumped when an event's shape changes incompatibly; exported with every event. */
@@ -89,6 +90,8 @@ export type TraceEventBody =
       stopReason: string | null;
       toolCalls: { toolUseId: string; name: string }[];
       usage: TokenUsage;
+      /** When the step took more than one attempt: how many, and why. Absent in events recorded before this field. */
+      attempts?: AttemptsSummary;
     }
   | {
       kind: 'tool_call';
@@ -103,7 +106,14 @@ export type TraceEventBody =
     }
   | { kind: 'validation_error'; error: ToolCallError; args: unknown }
   | { kind: 'corrective_retry'; attempt: number; of: number; errors: ToolCallError[] }
-  | { kind: 'tool_result'; toolUseId: string; tool: string; result: unknown }
+  | {
+      kind: 'tool_result';
+      toolUseId: string;
+      tool: string;
+      result: unknown;
+      /** When the call took more than one attempt: how many, and why. Absent in events recorded before this field. */
+      attempts?: AttemptsSummary;
+    }
   | { kind: 'tool_error'; error: ToolCallError }
   | { kind: 'escalation'; escalation: Escalation }
   | { kind: 'resolution'; resolution: Resolution; accepted: boolean; note?: string }

@@ -84,16 +84,27 @@ describe('the model unavailable: retried, then a person decides', () => {
     });
   });
 
-  test('529 overloaded on every attempt: escalation; answer gives the model the words and tries the step again', async () => {
+  test('529 overloaded on each of the five attempts the count once allowed: ridden out within the rate-limit budget, no person woken', async () => {
     await env().withWorker([testAgent], async () => {
       const run = await start('model-overloaded');
+      const result = await run.result();
+      expect(result).toMatchObject({ status: 'completed', text: 'Answer once the model is back.' });
+      expect(requestsOf(run).map((r) => r.status)).toEqual([529, 529, 529, 529, 529, 200]);
+      expect(eventsOf(result.trace, 'model_response')[0]?.attempts?.reasons.map((r) => r.kind)).toEqual(Array(5).fill('overloaded'));
+    });
+  });
+
+  test('529 overloaded past a small rate-limit budget: escalation; answer gives the model the words and tries the step again', async () => {
+    await env().withWorker([testAgent], async () => {
+      // 300 ms: the first wait (100-200 ms) fits, the second (200-400 ms) would pass it.
+      const run = await start('model-overloaded-budget', { modelRetry: { ...FAST.modelRetry, rateLimitBudgetMs: 300 } });
       const escalation = await waitForEscalation(run);
-      expect(escalation.reason).toMatch(/^model step 1 failed \(ModelOverloaded, all 5 attempts failed\): model overloaded \(529 overloaded_error: Overloaded\)/);
+      expect(escalation.reason).toMatch(/^model step 1 failed \(ModelOverloaded, took 2 attempts: overloaded 2 times, waited 0\.\d s in all\): model overloaded \(529 overloaded_error: Overloaded\)/);
       await run.resolve({ escalationId: escalation.id, decision: 'answer', by: 'pat', text: 'the API is back, go ahead' });
       const result = await run.result();
       expect(result).toMatchObject({ status: 'completed', text: 'Answer once the model is back.' });
       const attempts = requestsOf(run);
-      expect(attempts.map((r) => r.status)).toEqual([529, 529, 529, 529, 529, 200]);
+      expect(attempts.map((r) => r.status)).toEqual([529, 529, 200]);
       expect(JSON.stringify(attempts.at(-1)?.body)).toContain('pat: the API is back, go ahead');
     });
   });

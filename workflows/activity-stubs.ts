@@ -14,6 +14,9 @@ export const agentActivities = proxyActivities<AgentActivities>({
 
 export { MODEL_RETRY_DEFAULTS };
 
+/** The run's model retry options, and whether the activity bounds its own retries (`patched('model-rate-limit-budget')`). */
+export type ModelRetrySettings = NonNullable<RunOptions['modelRetry']> & { budgeted?: boolean };
+
 /**
  * The model step. Temporal owns retries (the SDK's are off): 1 s doubling to 30 s, 5 attempts. Temporal's policy
  * has no jitter, so the activity names each retry's delay itself through the failure's nextRetryDelay (between
@@ -23,7 +26,7 @@ export { MODEL_RETRY_DEFAULTS };
 export function modelActivity(
   timeouts: RunOptions['timeouts'] = {},
   summary?: string,
-  retry: RunOptions['modelRetry'] = {},
+  retry: ModelRetrySettings = {},
 ): AgentActivities['model.call'] {
   return proxyActivities<AgentActivities>({
     // Shown in the Temporal UI next to the activity: which step this call is.
@@ -35,7 +38,9 @@ export function modelActivity(
       initialInterval: retry.initialIntervalMs ?? MODEL_RETRY_DEFAULTS.initialIntervalMs,
       backoffCoefficient: MODEL_RETRY_DEFAULTS.backoffCoefficient,
       maximumInterval: retry.maximumIntervalMs ?? MODEL_RETRY_DEFAULTS.maximumIntervalMs,
-      maximumAttempts: retry.maximumAttempts ?? MODEL_RETRY_DEFAULTS.maximumAttempts,
+      // A budgeted step bounds its own retries (a time budget for rate limits and overload, the count for the
+      // rest: activities/model-errors.ts boundedFailure); the policy's count is then only a safety net.
+      maximumAttempts: retry.budgeted ? MODEL_RETRY_DEFAULTS.attemptsCeiling : (retry.maximumAttempts ?? MODEL_RETRY_DEFAULTS.maximumAttempts),
       nonRetryableErrorTypes: [MODEL_ERROR_TYPES.badRequest, MODEL_ERROR_TYPES.auth, MODEL_ERROR_TYPES.spendLimit, UNKNOWN_AGENT],
     },
   })['model.call'];

@@ -17,9 +17,10 @@ import {
   TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import { CARRIED_STATE_REFUSED, INVALID_RUN_OPTIONS, MODEL_UNAVAILABLE_TYPES, RUN_FAILURE_TYPE, STORE_CORRUPT } from '../common/failures';
+import { CARRIED_STATE_REFUSED, INVALID_RUN_OPTIONS, MODEL_ERROR_TYPES, MODEL_UNAVAILABLE_TYPES, RUN_FAILURE_TYPE, STORE_CORRUPT } from '../common/failures';
 import { AGENT_DEFAULTS } from '../common/defaults';
-import type { ModelCallResult } from '../common/model';
+import { attemptsText } from '../common/attempts';
+import type { AttemptsSummary, ModelCallResult } from '../common/model';
 import { runOptionsProblem, type AgentRunInput, type AgentRunResult, type AgentSpec } from '../common/run';
 import { agentActivities, MODEL_RETRY_DEFAULTS, modelActivity } from './activity-stubs';
 import { carriedStateRefusal } from './carried-state';
@@ -98,13 +99,33 @@ async function agentLoop(run: RunContext): Promise<string> {
   }
 }
 
+/**
+ * Runs recorded before the rate-limit budget gave the model activity a count-only retry policy (5 attempts for
+ * every failure); they replay that way. With the patch the activity is told its bounds and reports its attempts.
+ */
+export const MODEL_RATE_LIMIT_BUDGET_PATCH = 'model-rate-limit-budget';
+
+/**
+ * The model step's retry bounds: the agent's rate-limit budget (default 10 min), lowered by the run's if it asks
+ * for less (a run's options only ever narrow the agent's policy), and the attempt count for other failures.
+ */
+export function modelRetryBounds(run: Pick<RunContext, 'spec' | 'input'>): { rateLimitBudgetMs: number; maximumAttempts: number } {
+  const agent = run.spec.modelRetry?.rateLimitBudgetMs ?? MODEL_RETRY_DEFAULTS.rateLimitBudgetMs;
+  const asked = run.input.options?.modelRetry?.rateLimitBudgetMs;
+  return {
+    rateLimitBudgetMs: asked !== undefined ? Math.min(agent, asked) : agent,
+    maximumAttempts: run.input.options?.modelRetry?.maximumAttempts ?? MODEL_RETRY_DEFAULTS.maximumAttempts,
+  };
+}
+
 async function callModel(run: RunContext): Promise<ModelCallResult> {
   let response: ModelCallResult;
   for (;;) {
     run.trace.record({ kind: 'model_request', model: run.spec.model, messageCount: run.conversation.length });
     try {
       const summary = `step ${run.state.step}: ask ${run.spec.model} (${run.conversation.length} messages)`;
-      response = await modelActivity(run.input.options?.timeouts, summary, run.input.options?.modelRetry)({
+      const retry = patched(MODEL_RATE_LIMIT_BUDGET_PATCH) ? modelRetryBounds(run) : undefined;
+      response = await modelActivity(run.input.options?.timeouts, summary, { ...run.input.options?.modelRetry, budgeted: retry !== undefined })({
         agent: run.spec.name,
         conversation: run.conversation.ref,
         append: run.conversation.pending,
@@ -118,6 +139,7 @@ async function callModel(run: RunContext): Promise<ModelCallResult> {
         ...(run.spec.maxTokens !== undefined ? { maxTokens: run.spec.maxTokens } : {}),
         ...(run.spec.system ? { system: run.spec.system } : {}),
         tools: run.spec.tools.map((t) => t.name),
+        ...(retry ? { retry } : {}),
       });
       break;
     } catch (err) {
@@ -137,6 +159,7 @@ async function callModel(run: RunContext): Promise<ModelCallResult> {
     stopReason: response.stopReason,
     toolCalls: response.toolCalls.map((c) => ({ toolUseId: c.toolUseId, name: c.name })),
     usage: response.usage,
+    ...(response.attempts ? { attempts: response.attempts } : {}),
   });
   run.conversation.answered(response);
   return response;
@@ -170,8 +193,19 @@ async function retryOrEndAfterModelFailure(run: RunContext, err: unknown): Promi
 
   const state = err instanceof ActivityFailure ? err.retryState : undefined;
   const attempts = run.input.options?.modelRetry?.maximumAttempts ?? MODEL_RETRY_DEFAULTS.maximumAttempts;
-  const how =
-    state === 'NON_RETRYABLE_FAILURE' ? 'not retried' : state === 'MAXIMUM_ATTEMPTS_REACHED' ? `all ${attempts} attempts failed` : `retry state ${state}`;
+  // A budgeted step's last failure carries its attempts (activities/model-errors.ts boundedFailure).
+  const tried = attemptsIn(application);
+  const how = tried
+    ? tried.count <= 1
+      ? 'not retried'
+      : RATE_LIMIT_FAILURES.includes(errorType)
+        ? attemptsText(tried)
+        : `all ${tried.count} attempts failed`
+    : state === 'NON_RETRYABLE_FAILURE'
+      ? 'not retried'
+      : state === 'MAXIMUM_ATTEMPTS_REACHED'
+        ? `all ${attempts} attempts failed`
+        : `retry state ${state}`;
   const kind = cause instanceof TimeoutFailure ? 'ModelTimeout' : errorType;
   const resolution = await run.escalateOrEnd('model_unavailable', `model step ${run.state.step} failed (${kind}, ${how}): ${message}`);
   if (resolution.decision === 'reject') {
@@ -180,6 +214,17 @@ async function retryOrEndAfterModelFailure(run: RunContext, err: unknown): Promi
   }
   // approve or answer: the same step again, with a fresh set of attempts.
   if (resolution.decision === 'answer' && resolution.text) run.conversation.addUserText(`${resolution.by}: ${resolution.text}`);
+}
+
+/** Rate limits and overload: a budgeted step retried them for a time, not a count. */
+const RATE_LIMIT_FAILURES: readonly string[] = [MODEL_ERROR_TYPES.rateLimited, MODEL_ERROR_TYPES.overloaded];
+
+/** The attempts a budgeted model step's final failure carries in its details, when it carries them. */
+function attemptsIn(failure: ApplicationFailure | undefined): AttemptsSummary | undefined {
+  const first: unknown = failure?.details?.[0];
+  if (typeof first !== 'object' || first === null) return undefined;
+  const summary = first as Partial<AttemptsSummary>;
+  return typeof summary.count === 'number' && Array.isArray(summary.reasons) && typeof summary.waitedMs === 'number' ? (summary as AttemptsSummary) : undefined;
 }
 
 /**

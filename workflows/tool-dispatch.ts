@@ -3,11 +3,11 @@
  * run's scope, apply the policy table (run, recommend, or wait for a person), escalate low confidence, execute.
  * Every refusal and decision here is made by code, whatever the model's text claims.
  */
-import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, isCancellation, patched } from '@temporalio/workflow';
 import type { Resolution } from '../common/escalation';
 import { TOOL_ERROR_TYPES } from '../common/failures';
 import { isOffloaded } from '../common/conversation';
-import type { ProposedToolCall, ToolResultBlock } from '../common/model';
+import type { AttemptsSummary, ProposedToolCall, ReportedToolOutput, ToolResultBlock } from '../common/model';
 import { decide } from '../common/policy';
 import { brief, describeValue } from '../common/text';
 import type { LedgerEntry, ToolSpec } from '../common/run';
@@ -145,6 +145,9 @@ export interface ToolCallRequest {
   edited?: { by: string; proposedArgs: unknown };
 }
 
+/** Runs recorded before tool activities reported their attempts got the output alone; they replay that way. */
+export const TOOL_ATTEMPTS_PATCH = 'tool-attempts-reported';
+
 /**
  * Runs the tool's activity and turns its outcome into a tool_result; a failure is returned, not thrown. Can end
  * the run: a failed verification escalates.
@@ -156,7 +159,8 @@ export async function runToolCall(run: RunContext, { tool, toolUseId, args, reas
   const idempotencyKey = `${run.workflowId}/${toolUseId}`;
   try {
     const summary = `${tool.name} ${brief(args, 120)}${approvedBy ? ` (approved by ${approvedBy})` : ''}`;
-    const result = await toolActivity(tool, summary)({
+    const reportAttempts = patched(TOOL_ATTEMPTS_PATCH);
+    const returned = await toolActivity(tool, summary)({
       args,
       context: {
         correlationId: run.input.correlationId,
@@ -167,11 +171,15 @@ export async function runToolCall(run: RunContext, { tool, toolUseId, args, reas
         idempotencyKey,
         approvedBy,
       },
+      ...(reportAttempts ? { reportAttempts } : {}),
     });
-    run.trace.record({ kind: 'tool_result', toolUseId, tool: tool.name, result });
+    // With the patch the activity reports its attempts next to the output (activities/attempts.ts).
+    const reported = reportAttempts ? (returned as ReportedToolOutput) : { output: returned, attempts: undefined };
+    const { output: result, attempts } = reported;
+    run.trace.record({ kind: 'tool_result', toolUseId, tool: tool.name, result, ...(attempts ? { attempts } : {}) });
     const block = resultBlock(toolUseId, result);
     if (tool.effect === 'read') return { block, result };
-    const verified = await recordAction(run, tool, { toolUseId, args, result, idempotencyKey, approvedBy, ...(edited ? { edited } : {}) });
+    const verified = await recordAction(run, tool, { toolUseId, args, result, idempotencyKey, approvedBy, ...(edited ? { edited } : {}), ...(attempts ? { attempts } : {}) });
     return { block: verified ?? block, result };
   } catch (err) {
     // A cancelled run is not a failed tool: let the cancellation reach the top of the workflow.
@@ -200,7 +208,7 @@ export async function runToolCall(run: RunContext, { tool, toolUseId, args, reas
 async function recordAction(
   run: RunContext,
   tool: ToolSpec,
-  action: { toolUseId: string; args: Record<string, unknown>; result: unknown; idempotencyKey: string; approvedBy?: string; edited?: LedgerEntry['edited'] },
+  action: { toolUseId: string; args: Record<string, unknown>; result: unknown; idempotencyKey: string; approvedBy?: string; edited?: LedgerEntry['edited']; attempts?: AttemptsSummary },
 ): Promise<ToolResultBlock | undefined> {
   const entry: LedgerEntry = {
     ...action,

@@ -112,9 +112,15 @@ export const RECORDED_RUNS: RecordedRun[] = [
     name: 'model-overloaded-answer',
     agent: 'tester',
     prompt: 'hello',
-    start: { scenario: 'model-overloaded', options: { modelRetry: { initialIntervalMs: 200, maximumIntervalMs: 400 } } },
+    // Overload past a small rate-limit budget (the recording before the budget, five 529s and no budget, is in
+    // before-rate-limit-budget/).
+    start: { scenario: 'model-overloaded-budget', options: { modelRetry: { initialIntervalMs: 200, maximumIntervalMs: 400, rateLimitBudgetMs: 300 } } },
     decisions: [{ decision: 'answer', by: 'pat', text: 'the API is back' }],
   },
+  // Five 429s ridden out within the budget: the step reports its attempts.
+  { name: 'model-429-burst', agent: 'tester', prompt: 'hello', start: { scenario: 'model-429-burst' } },
+  // A tool retried twice, reporting its attempts (tool-retryable is the same run recorded before that).
+  { name: 'tool-retryable-attempts', agent: 'tester', prompt: 'call flaky', start: { scenario: 'tool-retryable' } },
   {
     name: 'max-tokens-cut-reject',
     agent: 'tester',
