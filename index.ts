@@ -11,6 +11,8 @@ export {
 } from './client/agent-client';
 export { connectionSettings, runUrl, type ConnectionSettings } from './client/config';
 export { ConfigError, configFromEnv, type DurableAgentConfig } from './common/config';
+export { TemporalCredentials } from './common/temporal-credentials';
+export { TemporalConnectionError, type ConnectFailureKind } from './connection/connect-failure';
 /** Every default durable-agent runs with (docs/tuning.md): `defaults.WORKER_DEFAULTS.maxCachedWorkflows`. */
 export * as defaults from './common/defaults';
 export type * from './common/run';

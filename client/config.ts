@@ -7,8 +7,9 @@ import { connectionFromEnv, type ConnectionSettings } from '../common/config';
 export type { ConnectionSettings };
 
 /**
- * The connection settings in `env` (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DURABLE_AGENT_TASK_QUEUE,
- * TEMPORAL_UI_URL), with the dev server's defaults. Throws a one-line `ConfigError` for a bad value.
+ * The connection settings in `env`: Temporal's profile and TEMPORAL_* variables (docs/connecting.md),
+ * DURABLE_AGENT_TASK_QUEUE, TEMPORAL_UI_URL, with the dev server's defaults. Throws a one-line `ConfigError` for a
+ * bad value (a variable, the profile file, a certificate it names).
  *
  * @example
  * connectionSettings({ TEMPORAL_ADDRESS: 'temporal:7233' }).namespace; // 'default'
