@@ -281,3 +281,38 @@ describe('§3 every run option is a flag', () => {
     }
   });
 });
+
+describe('§4 long runs read as one run', () => {
+  test('list and show say how many executions a run has had, and when its first one started', async () => {
+    const scenario = join(scratch, 'long-lookups.json');
+    const lookups = Array.from({ length: 8 }, (_, i) => ({ text: `Looking again (${i + 1}).`, toolCalls: [{ name: 'lookup_customer', input: { email: 'ana@example.com' } }] }));
+    writeFileSync(scenario, JSON.stringify({ name: 'long-lookups', turns: [...lookups, { text: 'Done looking.' }] }));
+    const correlationId = uniqueId('long');
+    const workflowId = `ops-${correlationId}`;
+    // --continue-as-new-events 1: a new execution after every step.
+    const done = await cli(['run', 'ops', 'Look Ana up, again and again.', '--scenario', scenario, '--wait', '--continue-as-new-events', '1', '--correlation-id', correlationId]);
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+
+    const executions: Date[] = [];
+    for await (const e of client.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) executions.push(e.startTime);
+    expect(executions.length).toBeGreaterThanOrEqual(8);
+    const first = new Date(Math.min(...executions.map((d) => d.getTime()))).toISOString();
+    const last = new Date(Math.max(...executions.map((d) => d.getTime()))).toISOString();
+    expect(first).not.toBe(last);
+
+    const view = JSON.parse((await cli(['show', workflowId, '--json'])).stdout) as { startTime: string; executions: number; currentExecutionStartTime: string; status: string };
+    expect(view).toMatchObject({ status: 'completed', startTime: first, executions: executions.length, currentExecutionStartTime: last });
+    const text = (await cli(['show', workflowId])).stdout;
+    expect(text).toContain(`  started      ${first}\n`);
+    expect(text).toContain(`  executions   ${executions.length} (it continued as new ${executions.length - 1} times; this execution started ${last})`);
+
+    const listed = await eventually(
+      async () => JSON.parse((await cli(['list', '--agent', 'ops', '--json'])).stdout) as { workflowId: string; startTime: string; executions: number }[],
+      (runs) => runs.some((r) => r.workflowId === workflowId),
+    );
+    expect(listed.filter((r) => r.workflowId === workflowId)).toEqual([expect.objectContaining({ startTime: first, executions: executions.length })]);
+    const row = (await cli(['list', '--agent', 'ops'])).stdout.split('\n').find((l) => l.startsWith(workflowId)) ?? '';
+    expect(row).toMatch(new RegExp(`completed +- +${first.replace(/\./g, '\\.')} +${executions.length}$`));
+  });
+});

@@ -10,6 +10,7 @@ import { RUN_STATUSES, type RunStatus } from '../../common/run';
 import { settingsFrom, withClient } from '../connect';
 import { CliError } from '../errors';
 import { brief, clip } from '../../common/text';
+import { executionsOf } from '../executions';
 import { duration, escalationView, print, printJson, resolveHint, table } from '../output';
 
 interface ListOptions {
@@ -51,7 +52,14 @@ export function listCommand(): Command {
         throw new CliError(`--limit must be a positive integer, got "${opts.limit}"`);
       const settings = settingsFrom(command);
       await withClient(settings, async (client) => {
-        const runs = await client.list({ status: opts.status, agent: opts.agent, limit });
+        const listed = await client.list({ status: opts.status, agent: opts.agent, limit });
+        // A run that continued as new is listed once (its current execution); it started with its first.
+        const runs = await Promise.all(
+          listed.map(async (r) => {
+            const executions = await executionsOf(client, r.workflowId).catch(() => undefined);
+            return { ...r, executions: executions?.count ?? 1, startTime: executions?.firstStart ?? r.startTime };
+          }),
+        );
         const now = new Date();
         const withEscalations =
           opts.status === 'escalated'
@@ -86,13 +94,14 @@ export function listCommand(): Command {
           const noted = runs.some((r) => r.undecodable);
           print(
             table(
-              ['WORKFLOW ID', 'AGENT', 'STATUS', 'ESCALATION', 'STARTED', ...(noted ? ['NOTE'] : [])],
+              ['WORKFLOW ID', 'AGENT', 'STATUS', 'ESCALATION', 'STARTED', 'EXECUTIONS', ...(noted ? ['NOTE'] : [])],
               runs.map((r) => [
                 r.workflowId,
                 r.agent,
                 r.status,
                 r.escalationPending ? 'pending' : '-',
                 r.startTime.toISOString(),
+                String(r.executions),
                 ...(noted ? [r.undecodable ? undecodableNote(r.undecodable) : ''] : []),
               ]),
             ),
@@ -134,7 +143,7 @@ function undecodableNote(u: Undecodable): string {
   return `payloads could not be decoded: ${u.detail}`;
 }
 
-function jsonSummary(r: RunSummary) {
+function jsonSummary(r: RunSummary & { executions: number }) {
   return {
     workflowId: r.workflowId,
     runId: r.runId,
@@ -142,7 +151,9 @@ function jsonSummary(r: RunSummary) {
     status: r.status,
     correlationId: r.correlationId,
     escalationPending: r.escalationPending,
+    /** The first execution's start: when the run started. */
     startTime: r.startTime.toISOString(),
+    executions: r.executions,
     closeTime: r.closeTime?.toISOString() ?? null,
   };
 }

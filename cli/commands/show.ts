@@ -1,11 +1,12 @@
 /** `durable-agent show <id>`: a run's status, step, usage, pending escalation and, once it ended, its final text. */
 import { Command } from 'commander';
-import type { AgentRun } from '../../client/agent-client';
+import type { AgentClient, AgentRun } from '../../client/agent-client';
 import type { ConnectionSettings } from '../../client/config';
 import { settingsFrom, withClient } from '../connect';
 import { CliError } from '../errors';
 import { escalationView, print, printJson, resolveHint } from '../output';
 import { NO_UI_LINK, runLink } from '../ui-link';
+import { executionsOf } from '../executions';
 
 /** How long a query may take before we say no worker is answering (open runs are queried through a worker). */
 const QUERY_TIMEOUT_MS = 10_000;
@@ -35,12 +36,14 @@ export async function throughWorker<T>(run: AgentRun, read: () => Promise<T>): P
   }
 }
 
-export async function describeRun(run: AgentRun, settings: ConnectionSettings) {
+export async function describeRun(run: AgentRun, settings: ConnectionSettings, client?: AgentClient) {
   // Through the run, so that a memo this process cannot decode is a one-line error naming the run and the cause.
   const description = await run.describe();
   const state = await throughWorker(run, () => run.status());
   const closed = description.status.name !== 'RUNNING';
   const result = closed ? await run.result() : undefined;
+  // A run that continued as new started with its first execution: the current one's start is not the run's.
+  const executions = client ? await executionsOf(client, run.workflowId) : undefined;
   return {
     workflowId: run.workflowId,
     runId: description.runId,
@@ -50,7 +53,9 @@ export async function describeRun(run: AgentRun, settings: ConnectionSettings) {
     correlationId: state.correlationId,
     step: state.step,
     usage: state.usage,
-    startTime: description.startTime.toISOString(),
+    startTime: (executions?.firstStart ?? description.startTime).toISOString(),
+    executions: executions?.count ?? 1,
+    currentExecutionStartTime: description.startTime.toISOString(),
     closeTime: description.closeTime?.toISOString() ?? null,
     pendingEscalation: state.pendingEscalation,
     text: result?.text ?? null,
@@ -66,7 +71,7 @@ export function showCommand(): Command {
       const settings = settingsFrom(command);
       await withClient(settings, async (client) => {
         const run = await client.run(id);
-        const view = await describeRun(run, settings);
+        const view = await describeRun(run, settings, client);
         if (opts.json) {
           printJson(view);
           return;
@@ -79,6 +84,9 @@ export function showCommand(): Command {
         print(`  step         ${view.step}`);
         print(`  usage        ${view.usage.inputTokens} input / ${view.usage.outputTokens} output tokens`);
         print(`  started      ${view.startTime}`);
+        print(
+          `  executions   ${view.executions}${view.executions > 1 ? ` (it continued as new ${view.executions - 1} time${view.executions === 2 ? '' : 's'}; this execution started ${view.currentExecutionStartTime})` : ''}`,
+        );
         if (view.closeTime) print(`  closed       ${view.closeTime}`);
         print(`  ui           ${view.uiUrl ?? NO_UI_LINK}`);
         if (view.pendingEscalation) {
