@@ -4,7 +4,8 @@
  * A retried tool call says so too. Real dev server, real Anthropic SDK, the scripted model (docs/design.md, "Exactly
  * one layer owns retries").
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
@@ -15,6 +16,7 @@ import type { AgentRun } from '../client/agent-client';
 import type { RunOptions } from '../common/run';
 import { summarize } from '../common/trace-text';
 import { resetExecutions, testAgent } from './fixtures/test-agent';
+import { runCli } from './helpers/cli-process';
 import { eventsOf, uniqueId, waitForEscalation } from './helpers/runs';
 import { useTestEnv } from './helpers/test-env';
 
@@ -148,6 +150,12 @@ describe('a retried tool call says so', () => {
       const lostWords = count === 2 ? "attempt 1's worker was lost, retried after its heartbeat timeout" : 'were lost, each retried after its heartbeat timeout';
       expect(await run.explain()).toContain(`stall_once ran and returned {"written":"hello"}; the call took ${count} attempts: `);
       expect(await run.explain()).toContain(lostWords);
+      // `durable-agent ledger` (the built CLI, as a person runs it) says so under the entry.
+      const scratch = mkdtempSync(join(tmpdir(), 'durable-agent-ledger-'));
+      const { server, taskQueue } = env();
+      const ledger = await runCli({ address: server.address, namespace: server.namespace, taskQueue, scratch }, ['ledger', run.workflowId]);
+      expect(ledger.stderr).toBe('');
+      expect(ledger.stdout).toContain(count === 2 ? '    ran on attempt 2 after the worker was lost (took 2 attempts: ' : '    ran on attempt ');
     });
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 /** `durable-agent ledger <id>`: the actions a run took, each with its idempotency key, approver and verification. */
 import { Command } from 'commander';
+import { attemptsText, ranOnAttemptText } from '../../common/attempts';
 import { settingsFrom, withClient } from '../connect';
 import { print, printJson } from '../output';
 import { throughWorker } from './show';
@@ -23,6 +24,7 @@ export function ledgerCommand(): Command {
           print(`${e.at}  step ${e.step}  ${e.tool} [${e.effect}] ${JSON.stringify(e.args)}`);
           print(`    result ${JSON.stringify(e.result)}`);
           if (e.edited) print(`    edited by ${e.edited.by}; the model proposed ${JSON.stringify(e.edited.proposedArgs)}`);
+          if (e.attempts && e.attempts.count > 1) print(`    ${ranOnAttemptText(e.attempts)} (${attemptsText(e.attempts)})`);
           print(`    key ${e.idempotencyKey}  approved by ${e.approvedBy ?? '-'}  ${verified}`);
         }
       });
