@@ -35,4 +35,3 @@ export async function executionsOf(client: AgentClient, workflowId: string): Pro
   } while (nextPageToken);
   return first ? { count, firstStart: first } : undefined;
 }
-

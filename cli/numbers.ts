@@ -40,7 +40,8 @@ export function durationOption(flag: string, text: string, range: { maxMs: numbe
   const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$/.exec(text);
   const value = match ? Number(match[1]) * (UNIT_MS[match[2] as string] as number) : NaN;
   if (!Number.isFinite(value) || value <= 0 || value > range.maxMs) {
-    throw new CliError(`${flag} must be a duration above 0 and at most ${range.maxMs / 86_400_000} days, with a unit: 500ms, 90s, 30m, 2h, 7d (got "${text}")`);
+    const days = range.maxMs / 86_400_000;
+    throw new CliError(`${flag} must be a duration above 0 and at most ${days} day${days === 1 ? '' : 's'}, with a unit: 500ms, 90s, 30m, 2h, 7d (got "${text}")`);
   }
   return Math.round(value);
 }

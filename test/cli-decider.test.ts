@@ -214,6 +214,8 @@ describe('§3 every run option is a flag', () => {
     ['--corrective-retries', '-1', '--corrective-retries must be a whole number from 0 to 100 (got "-1")'],
     ['--escalation-timeout', '400d', '--escalation-timeout must be a duration above 0 and at most 366 days'],
     ['--approvers', 'pat,,sam', '--approvers must be comma-separated names, none empty (got "pat,,sam")'],
+    ['--model-retry-budget', '2 weeks', '--model-retry-budget must be a duration above 0 and at most 1 day, with a unit'],
+    ['--model-retry-budget', '0s', '--model-retry-budget must be a duration above 0'],
     ['--continue-as-new-events', '0', '--continue-as-new-events must be a whole number from 1 to 50000'],
     ['--continue-as-new-bytes', 'lots', '--continue-as-new-bytes must be a whole number from 1 to 50000000'],
   ])('%s %j: one line, exit 1, nothing started', async (flag, value, message) => {
@@ -235,6 +237,7 @@ describe('§3 every run option is a flag', () => {
       'run', 'ops', 'do it', '--scenario', DEMO, '--correlation-id', correlationId,
       '--max-tokens', '50000', '--max-cost-usd', '2.5', '--max-duration', '30m', '--corrective-retries', '2',
       '--escalation-timeout', '4h', '--approvers', 'pat', '--continue-as-new-events', '1000', '--continue-as-new-bytes', '2000000',
+      '--model-retry-budget', '2m',
     ]);
     expect(started.code).toBe(0);
     const run = await client.run(`ops-${correlationId}`);
@@ -244,6 +247,7 @@ describe('§3 every run option is a flag', () => {
       escalationTimeoutMs: 4 * 3_600_000,
       approvers: ['pat'],
       continueAsNew: { maxEvents: 1000, maxBytes: 2_000_000 },
+      modelRetry: { rateLimitBudgetMs: 2 * 60_000 },
     });
     await run.cancel({ by: 'test' });
   });

@@ -29,6 +29,7 @@ interface RunOptions {
   approvers?: string;
   continueAsNewEvents?: string;
   continueAsNewBytes?: string;
+  modelRetryBudget?: string;
 }
 
 /** `run --wait` exits with this when the run stopped for a person: scripts tell waiting from done without --json. */
@@ -62,6 +63,9 @@ function budgetOptions(opts: RunOptions, approvers: string[]): RunOptionsInput {
       throw new CliError(`--approvers may only narrow the agent's approvers (${approvers.join(', ')}); not on it: ${outside.join(', ')}`);
     }
     options.approvers = names;
+  }
+  if (opts.modelRetryBudget !== undefined) {
+    options.modelRetry = { rateLimitBudgetMs: durationOption('--model-retry-budget', opts.modelRetryBudget, { maxMs: c.modelRetry.rateLimitBudgetMs }) };
   }
   const continueAsNew: NonNullable<RunOptionsInput['continueAsNew']> = {};
   if (opts.continueAsNewEvents !== undefined) {
@@ -125,6 +129,7 @@ export function runCommand(): Command {
     .option('--corrective-retries <n>', 'corrective attempts after a failed tool call before the run escalates (0 to 100)')
     .option('--escalation-timeout <duration>', 'how long an escalation waits for a person (e.g. 90s, 4h, 7d) before the run ends timed out')
     .option('--approvers <names>', "comma-separated people who may decide this run's escalations (narrows the agent's list, never widens it)")
+    .option('--model-retry-budget <duration>', "how long one model step rides out rate limits and overload (e.g. 2m) before the run escalates (lowers the agent's)")
     .option('--continue-as-new-events <n>', 'continue as a new execution once history passes this many events')
     .option('--continue-as-new-bytes <n>', 'continue as a new execution once history passes this many bytes')
     .addHelpText(
