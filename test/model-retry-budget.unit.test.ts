@@ -10,6 +10,9 @@ import { AttemptTracker } from '../activities/attempts';
 import { attemptsAlreadySpent, boundedFailure, classifyModelError, retryAfterMs } from '../activities/model-errors';
 import { attemptsText, ranOnAttemptText } from '../common/attempts';
 import type { AttemptsSummary } from '../common/model';
+import type { AgentSpec, RunOptions } from '../common/run';
+import { modelRetryBounds } from '../workflows/agent-workflow';
+import { stricterSpec } from '../workflows/run-policy';
 
 function apiError(status: number, type: string, message: string, headers: Record<string, string> = {}) {
   return Anthropic.APIError.generate(status, { type: 'error', error: { type, message } }, undefined, new Headers(headers));
@@ -127,5 +130,38 @@ describe('attempts in words', () => {
     expect(attemptsText({ count: 3, reasons: [{ attempt: 1, kind: 'overloaded', waitMs: 500 }, { attempt: 2, kind: 'server_error', waitMs: 900 }], waitedMs: 1400 })).toBe(
       'took 3 attempts: overloaded once; server error once, waited 1.4 s in all',
     );
+  });
+});
+
+describe('the budget is a ceiling', () => {
+  const spec: AgentSpec = {
+    name: 'ops',
+    model: 'claude-test',
+    approvers: [],
+    minConfidence: 0.5,
+    limits: { maxSteps: 25, maxTokens: 200_000 },
+    correctiveRetries: 1,
+    escalationTimeoutMs: 60_000,
+    tools: [],
+  };
+  const withBudget = (rateLimitBudgetMs: number): AgentSpec => ({ ...spec, modelRetry: { rateLimitBudgetMs } });
+  const asRun = (agent: AgentSpec, options?: RunOptions) => ({ spec: agent, input: { agent: 'ops', prompt: 'p', correlationId: 'c', options } });
+
+  test("a run gets the lower of the agent's budget (default 10 min) and its own", () => {
+    expect(modelRetryBounds(asRun(spec))).toEqual({ rateLimitBudgetMs: 600_000, maximumAttempts: 5 });
+    expect(modelRetryBounds(asRun(spec, { modelRetry: { rateLimitBudgetMs: 2_000 } })).rateLimitBudgetMs).toBe(2_000);
+    expect(modelRetryBounds(asRun(withBudget(1_500), { modelRetry: { rateLimitBudgetMs: 60_000 } })).rateLimitBudgetMs).toBe(1_500);
+    expect(modelRetryBounds(asRun(withBudget(3_600_000))).rateLimitBudgetMs).toBe(3_600_000);
+    expect(modelRetryBounds(asRun(spec, { modelRetry: { maximumAttempts: 2 } })).maximumAttempts).toBe(2);
+  });
+
+  test('a continued run takes the lower of the recorded and the current budget, and says so', () => {
+    expect(stricterSpec(spec, spec)).toEqual({ spec, tightened: [] });
+    const lowered = stricterSpec(withBudget(1_200_000), withBudget(60_000));
+    expect(lowered.spec.modelRetry).toEqual({ rateLimitBudgetMs: 60_000 });
+    expect(lowered.tightened).toEqual(['modelRetry.rateLimitBudgetMs: 1200000 -> 60000']);
+    // A deploy that drops the setting falls back to the default, which is a ceiling like any other.
+    expect(stricterSpec(withBudget(1_200_000), spec).spec.modelRetry).toEqual({ rateLimitBudgetMs: 600_000 });
+    expect(stricterSpec(withBudget(60_000), spec)).toEqual({ spec: withBudget(60_000), tightened: [] });
   });
 });

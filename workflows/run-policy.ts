@@ -8,6 +8,7 @@
  * Pure and deterministic (no Temporal imports): test/unit/run-policy.unit.test.ts.
  */
 import { canonicalJson, requiresProof } from '../common/approval-proof';
+import { MODEL_RETRY_DEFAULTS } from '../common/defaults';
 import { STRICTNESS_OF_EFFECT } from '../common/policy';
 import type { AgentSpec, RunLimits, RunOptions, ToolSpec } from '../common/run';
 
@@ -50,6 +51,11 @@ export function stricterSpec(recorded: AgentSpec, current: AgentSpec): MergedSpe
   }
   const approvers = narrowerApprovers(recorded.approvers, current.approvers);
   if (!sameList(approvers, recorded.approvers)) note('approvers', recorded.approvers, approvers);
+  // The rate-limit budget is a ceiling too: the lower of the two (absent: the default).
+  const budgetOf = (spec: AgentSpec) => spec.modelRetry?.rateLimitBudgetMs ?? MODEL_RETRY_DEFAULTS.rateLimitBudgetMs;
+  const rateLimitBudgetMs = Math.min(budgetOf(recorded), budgetOf(current));
+  if (rateLimitBudgetMs !== budgetOf(recorded)) note('modelRetry.rateLimitBudgetMs', budgetOf(recorded), rateLimitBudgetMs);
+  const modelRetry = recorded.modelRetry || current.modelRetry ? { modelRetry: { ...recorded.modelRetry, rateLimitBudgetMs } } : {};
 
   const tools = recorded.tools.map((tool): ToolSpec => {
     const now = current.tools.find((t) => t.name === tool.name);
@@ -77,7 +83,7 @@ export function stricterSpec(recorded: AgentSpec, current: AgentSpec): MergedSpe
   if (requiresProof(current.approverKeys) && canonicalJson(current.approverKeys) !== canonicalJson(recorded.approverKeys ?? {})) {
     tightened.push('approverKeys: replaced by the current ones');
   }
-  return { spec: { ...recorded, minConfidence, correctiveRetries, limits, approvers, tools, ...(approverKeys ? { approverKeys } : {}) }, tightened };
+  return { spec: { ...recorded, minConfidence, correctiveRetries, limits, approvers, tools, ...(approverKeys ? { approverKeys } : {}), ...modelRetry }, tightened };
 }
 
 /**
