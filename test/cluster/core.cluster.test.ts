@@ -9,7 +9,8 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
+import { Client as TemporalClient, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { Client as PgClient } from 'pg';
 import { z } from 'zod';
@@ -31,6 +32,7 @@ import { clusterEnv, eventually, runCli } from './cluster-env';
 jest.setTimeout(180_000);
 
 const CRASH_AGENT = join(__dirname, '..', 'fixtures', 'crash-agent.js');
+const DEMO_SCENARIO = join(__dirname, '..', '..', 'examples', 'ops-agent', 'scenarios', 'demo.json');
 const FIXTURE_SCENARIOS = join(__dirname, '..', 'fixtures', 'scenarios');
 
 let model: ScriptedModelServer;
@@ -91,7 +93,7 @@ test('the demo over mTLS: the refused date is corrected, the refund waits, is li
   await startWorker('demo', env);
   const cli = (args: string[]) => runCli(args, env, { cwd: scratch, children });
 
-  const started = await cli(['run', 'ops', 'Ana (ana@example.com): teapot from ord_1001 broke. Callback next Tuesday 3pm, refund it.', '--scenario', 'demo', '--wait', '--json']);
+  const started = await cli(['run', 'ops', 'Ana (ana@example.com): teapot from ord_1001 broke. Callback next Tuesday 3pm, refund it.', '--scenario', DEMO_SCENARIO, '--wait', '--json']);
   expect(started.stderr).toBe('');
   // 3: the run stopped for a person.
   expect(started.code).toBe(3);
@@ -116,8 +118,9 @@ test('the demo over mTLS: the refused date is corrected, the refund waits, is li
   expect(shown.status).toBe('completed');
   const events = JSON.parse((await cli(['trace', run.workflowId, '--json'])).stdout) as TraceEvent[];
   const refused = eventsOf(events, 'validation_error')[0];
-  expect(refused).toMatchObject({ tool: 'schedule_callback' });
-  expect(eventsOf(events, 'tool_result').map((e) => e.tool)).toEqual(['schedule_callback', 'issue_refund']);
+  expect(refused?.error.tool).toBe('schedule_callback');
+  expect(refused?.error.fields?.[0]).toMatchObject({ path: 'startsAt', received: '"next Tuesday 3pm"' });
+  expect(eventsOf(events, 'tool_result').map((e) => e.tool)).toEqual(['lookup_customer', 'schedule_callback', 'issue_refund']);
   expect(eventsOf(events, 'resolution')[0]).toMatchObject({ accepted: true, resolution: { decision: 'approve', by: 'pat' } });
 
   // The refund itself, read from the example's store, not from the trace: exactly one row, approved by pat.
@@ -215,4 +218,38 @@ test(`a ${STEPS}-step run continues as new on the cluster and keeps its conversa
   } finally {
     await client.client.connection.close();
   }
+});
+
+test('the codec on the cluster: the server stores ciphertext, the keyed CLI reads the run, one without the key says why it cannot', async () => {
+  const taskQueue = uniqueId('cluster-codec');
+  const marker = `teapot-${randomBytes(6).toString('hex')}`;
+  // Made up at run time, so nothing key-shaped is committed.
+  const key = randomBytes(32).toString('base64');
+  const keyed = clusterEnv({ DURABLE_AGENT_TASK_QUEUE: taskQueue, DURABLE_AGENT_MODEL_URL: model.url, DURABLE_AGENT_DATA_DIR: join(scratch, taskQueue), DURABLE_AGENT_PAYLOAD_KEY: key });
+  await startWorker('codec', keyed);
+  const started = await runCli(['run', 'ops', `Ana (ana@example.com): the ${marker} from ord_1001 broke. Callback next Tuesday 3pm, refund it.`, '--scenario', DEMO_SCENARIO, '--wait', '--json'], keyed, { cwd: scratch, children });
+  expect(started.code).toBe(3);
+  const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
+
+  const told = await runCli(['explain', workflowId], keyed, { cwd: scratch, children });
+  expect(told.code).toBe(0);
+  expect(told.stdout).toContain(marker);
+
+  // What the cluster's PostgreSQL holds, read through the profile without the key.
+  const { connectionOptions, namespace } = loadClientConnectConfig({ overrideEnvVars: clusterEnv() as Record<string, string> });
+  const plain = new TemporalClient({ connection: await Connection.connect(connectionOptions as never), namespace: namespace ?? 'default' });
+  try {
+    const stored = JSON.stringify(await plain.workflow.getHandle(workflowId).fetchHistory());
+    expect(Buffer.from(stored).toString()).not.toContain(marker);
+    expect(stored).toContain(Buffer.from('binary/encrypted').toString('base64'));
+  } finally {
+    await plain.connection.close();
+  }
+
+  const unkeyed = await runCli(['show', workflowId], clusterEnv({ DURABLE_AGENT_TASK_QUEUE: taskQueue }), { cwd: scratch, children });
+  expect(unkeyed.code).toBe(1);
+  expect(unkeyed.stdout).toBe('');
+  // The namespace-wide warning, then the one-line error for this run.
+  expect(unkeyed.stderr.trim().split('\n').slice(-1)[0]).toMatch(/^durable-agent: error: .*encrypted and no payload key is configured/);
+  await runCli(['cancel', workflowId], keyed, { cwd: scratch, children });
 });
