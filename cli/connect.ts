@@ -116,6 +116,6 @@ export async function withClient<T>(settings: ConnectionSettings, fn: (client: A
     await warnIfKeyMissing(client);
     return await fn(client);
   } finally {
-    await client.client.connection.close().catch(() => undefined);
+    await client.close();
   }
 }

@@ -105,7 +105,17 @@ export class AgentClient {
   constructor(
     readonly client: Client,
     readonly settings: ConnectionSettings = configFromEnv().connection,
+    /** What `connect` opened for this client (the store, the connection): `close()` closes them, nothing else. */
+    private readonly owned: ReadonlyArray<() => Promise<void>> = [],
   ) {}
+
+  /**
+   * Closes what `connect` opened: its connection and its blob store (a PostgreSQL pool keeps a process alive).
+   * A connection, client or store the application passed in stays open: it is the application's to close.
+   */
+  async close(): Promise<void> {
+    for (const close of this.owned) await close().catch(() => undefined);
+  }
 
   /**
    * Connects with the configuration's settings (default: the environment's, read once, here: Temporal's profile and
@@ -140,7 +150,8 @@ export class AgentClient {
       dataConverter: { payloadCodecs: payloadCodecs(keys), externalStorage: externalStorage(store, { thresholdBytes: config.payloads.offloadBytes }) },
       interceptors: tracingInterceptors(),
     });
-    return new AgentClient(client, settings);
+    const owned = [...(opts.connection || opts.client ? [] : [() => connection.close()]), ...(opts.store ? [] : [() => store.close()])];
+    return new AgentClient(client, settings, owned);
   }
 
   /**

@@ -65,3 +65,29 @@ test("connecting sends the configuration's API key and, refused, says so in one 
     await server.close();
   }
 });
+
+test("close() closes what connect opened (its store, its connection), never what the application passed in", async () => {
+  const closed: string[] = [];
+  const spied = (name: string, s: LocalBlobStore): LocalBlobStore =>
+    Object.assign(Object.create(s) as LocalBlobStore, { close: async () => void closed.push(name) });
+  const connection = Connection.lazy({ address: '127.0.0.1:1' });
+  try {
+    const theirs = await AgentClient.connect({}, { connection, config, store: spied('passed store', store) });
+    await theirs.close();
+    expect(closed).toEqual([]);
+
+    const server = await startFakeTemporal({ answer: () => undefined });
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'durable-agent-client-owned-'));
+      const ours = await AgentClient.connect({}, { config: configFromEnv({ TEMPORAL_ADDRESS: server.address, DURABLE_AGENT_STORE: `local:${dir}` }) });
+      const opened = ours.client.connection;
+      await ours.close();
+      // A closed connection refuses further calls.
+      await expect(opened.workflowService.getSystemInfo({})).rejects.toThrow();
+    } finally {
+      await server.close();
+    }
+  } finally {
+    await connection.close();
+  }
+});

@@ -117,7 +117,7 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     warned.add(unproven);
     Runtime.instance().logger.warn(unproven);
   }
-  return Worker.create({
+  const worker = await Worker.create({
     connection,
     namespace: opts.namespace ?? settings.namespace,
     taskQueue: opts.taskQueue ?? settings.taskQueue,
@@ -154,6 +154,23 @@ export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worke
     maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions,
     ...deploymentOptions(opts),
   });
+  // What this function opened (not what the application passed in) is closed when the worker stops, so a process
+  // that runs a worker and shuts it down is left with no open socket or pool keeping it alive.
+  const owned = [...(opts.store ? [] : [() => store.close()]), ...(opts.connection ? [] : [() => connection.close()])];
+  if (owned.length > 0) closeWhenStopped(worker, owned);
+  return worker;
+}
+
+/** Wraps `worker.run` (which `runUntil` calls too) to close `resources` once it has returned or thrown. */
+function closeWhenStopped(worker: Worker, resources: Array<() => Promise<void>>): void {
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    try {
+      return await run();
+    } finally {
+      for (const close of resources) await close().catch(() => undefined);
+    }
+  };
 }
 
 /** The SDK's Worker Deployment options for `deployment` / `versioningBehavior`; a behaviour alone is refused. */

@@ -156,7 +156,7 @@ test('a worker SIGKILLed mid tool call is resumed by a second worker process: ex
     expect(call?.attempt).toBe(2);
     expect(call?.lastFailure).toMatch(/heartbeat/i);
   } finally {
-    await client.client.connection.close();
+    await client.close();
   }
 });
 
@@ -216,7 +216,7 @@ test(`a ${STEPS}-step run continues as new on the cluster and keeps its conversa
       await pg.end();
     }
   } finally {
-    await client.client.connection.close();
+    await client.close();
   }
 });
 

@@ -100,7 +100,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const { worker } of workers) worker.shutdown();
   await Promise.all(workers.map((w) => w.done.catch(() => undefined)));
-  await client?.client.connection.close();
+  await client?.close();
   await model?.close();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
