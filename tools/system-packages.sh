@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The Debian packages the tests drive for real: Chromium (browser tests, through playwright-core, which cannot
-# download a browser here) and PostgreSQL (the shared store's tests start a throwaway cluster). Run by `npm test`
+# download a browser here), PostgreSQL (the shared store's tests start a throwaway cluster) and openssl (the
+# production-shaped cluster's certificates). Run by `npm test`
 # before anything else, so `npm ci && npm test` works on a fresh machine; installs only what is missing, and only
 # where it can (root with apt-get). Anywhere else it says what to install and stops.
 set -uo pipefail
@@ -8,6 +9,8 @@ set -uo pipefail
 missing=()
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+# The production-shaped cluster's throwaway CA (npm run test:cluster).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
