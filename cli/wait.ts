@@ -3,6 +3,7 @@
  * a person indefinitely would just hang, so an escalation ends the wait too.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ServiceError } from '@temporalio/client';
 import type { AgentRun } from '../client/agent-client';
 import type { Escalation } from '../common/escalation';
 import type { AgentRunResult } from '../common/run';
@@ -14,6 +15,9 @@ export { sleep };
 export type RunOutcome =
   | { kind: 'closed'; runId: string; result: AgentRunResult }
   | { kind: 'escalated'; runId: string; escalation: Escalation };
+
+/** Consecutive describe failures a wait rides out. */
+const TRANSIENT_RETRIES = 5;
 
 export interface WaitOptions {
   pollMs?: number;
@@ -31,8 +35,19 @@ export interface WaitOptions {
 export async function waitForOutcome(run: AgentRun, opts: WaitOptions = {}): Promise<RunOutcome> {
   const started = Date.now();
   let warned = false;
+  let transient = 0;
   for (;;) {
-    const description = await run.describe();
+    let description;
+    try {
+      description = await run.describe();
+      transient = 0;
+    } catch (err) {
+      // A busy server can fail one describe (a deadline, a run changing hands as it continues as new): try again a
+      // few times before giving up, so a long wait does not end on one slow answer.
+      if (!(err instanceof ServiceError) || ++transient > TRANSIENT_RETRIES) throw err;
+      await sleep(500 * transient);
+      continue;
+    }
     if (description.status.name !== 'RUNNING') {
       return { kind: 'closed', runId: description.runId, result: await run.result() };
     }
