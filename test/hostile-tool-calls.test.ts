@@ -277,7 +277,9 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
     const note = 'n'.repeat(1_048_576);
     const call = { name: 'schedule_callback', input: { customerId: 'cus_ana', startsAt: '2026-12-01T15:00:00Z', note, confidence: 0.9, rationale: 'asked' } };
     const errors = await refusedTwice('huge', call, call, { input_tokens: 100, output_tokens: 100 });
-    expect(errors.map((e) => e.fields?.map((f) => `${f.path}: ${f.received.length}`))).toEqual([['note: 80'], ['note: 80']]);
+    // The echo is bounded (80 characters of the value, then its real length): the model is told how long it was.
+    expect(errors.map((e) => e.fields?.map((f) => `${f.path}: ${f.received.length}`))).toEqual([['note: 100'], ['note: 100']]);
+    expect(errors.every((e) => e.fields?.[0]?.received.endsWith('... (1048576 characters)'))).toBe(true);
     expect(openStore().callbacks().filter((c) => c.note === note)).toEqual([]);
   }, 60_000);
 
