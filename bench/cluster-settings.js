@@ -14,7 +14,7 @@ const os = require('node:os');
 const fs = require('node:fs');
 const path = require('node:path');
 const { Client, Connection } = require('@temporalio/client');
-const { NativeConnection } = require('@temporalio/worker');
+const { DefaultLogger, NativeConnection, Runtime } = require('@temporalio/worker');
 const { loadClientConnectConfig } = require('@temporalio/envconfig');
 const { z } = require('zod');
 const dist = (p) => require(path.join(__dirname, '..', 'dist', p));
@@ -26,9 +26,10 @@ const { startScriptedModelServer } = dist('scripted-model/server');
 const { LocalBlobStore } = dist('stores/local-store');
 const { defineAgent, defineTool } = dist('index');
 
+// Each over the cluster's own dynamic config (temporal-config/cluster-config.ts), which turns eager activities on.
 const SETTINGS = {
-  defaults: {},
-  'eager activities': { 'system.enableActivityEagerExecution': true },
+  "the server's default (eager activities off)": { 'system.enableActivityEagerExecution': false },
+  'eager activities on': { 'system.enableActivityEagerExecution': true },
 };
 
 function arg(name, fallback) {
@@ -88,12 +89,16 @@ async function measure(name, dynamicConfig, scratch, code, model, scenario) {
 }
 
 async function main() {
+  // The numbers are what this prints; the worker's INFO lines would bury them.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'durable-agent-cluster-bench-'));
+  // PostgreSQL runs as its own OS user (as root we are), and must pass through this directory.
+  fs.chmodSync(scratch, 0o711);
   const scenario = path.join(scratch, 'steps.json');
   const turns = Array.from({ length: STEPS - 1 }, (_, n) => ({ toolCalls: [{ name: 'lookup', input: { n } }] }));
   fs.writeFileSync(scenario, JSON.stringify({ name: 'steps', turns: [...turns, { text: 'Done.' }] }));
   const model = await startScriptedModelServer({ scenarioDirs: [], maxRecordedRequests: 5 });
-  const { code } = await bundleAgentWorkflows({});
+  const { code } = await bundleAgentWorkflows({ logger: new DefaultLogger('WARN') });
   console.log(`cluster settings bench: ${RUNS} sequential runs and ${CONCURRENT} concurrent runs of ${STEPS} steps per setting`);
   console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} cores)`);
   const rows = [];

@@ -34,6 +34,10 @@ export const DYNAMIC_CONFIG: Readonly<Record<string, unknown>> = {
   // a history host may still hold the previous list for up to a minute. A real cluster registers them once at
   // set-up and can leave it off.
   'system.forceSearchAttributesCacheRefreshOnRead': true,
+  // A model step's result schedules the tool call on the same task queue: with eager execution the server hands
+  // it back in the workflow task's response instead of through matching, which halved the step time here
+  // (docs/production.md, bench/cluster-settings.js). Off by default in the server.
+  'system.enableActivityEagerExecution': true,
   // Many agent runs on one namespace: the default per-instance visibility rate (10/s) throttles `list`.
   'frontend.namespaceRPS.visibility': 100,
 };

@@ -58,7 +58,11 @@ export async function startClusterPostgres(dir: string, port: number, password: 
   const dataDir = path.join(pgDir, 'data');
   const logFile = path.join(pgDir, 'postgres.log');
   await fsp.mkdir(pgDir, { recursive: true, mode: 0o700 });
-  if (ids) await fsp.chown(pgDir, ids.uid, ids.gid);
+  if (ids) {
+    const blocked = unreachableAncestor(dir, ids.uid);
+    if (blocked) throw new Error(`PostgreSQL runs as the "${OS_USER}" OS user, which cannot enter ${blocked} (no execute permission for others): choose a cluster directory it can reach (--dir)`);
+    await fsp.chown(pgDir, ids.uid, ids.gid);
+  }
 
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     // The superuser's password goes through a file readable only by the server's user, never a command line.
@@ -108,6 +112,18 @@ async function waitForLogin(db: { port: number; user: string; password: string }
   }
   const logTail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join(' | ') : '';
   throw new Error(`PostgreSQL did not accept the cluster's login on 127.0.0.1:${db.port} (${exited() ? 'it exited' : last}); ${logTail}`);
+}
+
+/** The first directory on the way to `dir` that `uid` may not pass through, if any (owner or others' x bit). */
+function unreachableAncestor(dir: string, uid: number): string | undefined {
+  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const at = path.sep + parts.slice(0, i).join(path.sep);
+    const st = fs.statSync(at);
+    const passable = st.uid === uid ? (st.mode & 0o100) !== 0 : (st.mode & 0o001) !== 0;
+    if (!passable) return at;
+  }
+  return undefined;
 }
 
 export function postmasterPid(dataDir: string): number | undefined {
