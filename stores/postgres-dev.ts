@@ -161,7 +161,8 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
   }
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+/** Resolves once `url` accepts a login and a query; rejects when `child` exits first or `timeoutMs` passes. */
+export async function waitUntilReady(url: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exited: string | undefined;
   const onExit = (code: number | null, signal: string | null): void => {

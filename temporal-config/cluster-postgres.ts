@@ -9,8 +9,7 @@ import { execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import { Client } from 'pg';
-import { findPostgresBinDir, isRoot, osUserIds, postgresUnavailableReason } from '../stores/postgres-dev';
+import { findPostgresBinDir, isRoot, osUserIds, postgresUnavailableReason, waitUntilReady } from '../stores/postgres-dev';
 
 const OS_USER = 'postgres';
 export const CLUSTER_DB_USER = 'temporal';
@@ -88,30 +87,10 @@ export async function startClusterPostgres(dir: string, port: number, password: 
   const child = spawn(cmd, args, { cwd: pgDir, stdio: ['ignore', log, log], detached: true });
   fs.closeSync(log);
   child.unref();
-  await waitForLogin({ port, user: CLUSTER_DB_USER, password }, logFile, () => child.exitCode !== null);
+  const url = `postgresql://${CLUSTER_DB_USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
+  await waitUntilReady(url, child, logFile, 60_000);
   const pid = postmasterPid(dataDir) ?? child.pid ?? 0;
   return { pid, port, user: CLUSTER_DB_USER, password, dataDir, logFile };
-}
-
-async function waitForLogin(db: { port: number; user: string; password: string }, logFile: string, exited: () => boolean): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  let last = '';
-  while (Date.now() < deadline && !exited()) {
-    const client = new Client({ host: '127.0.0.1', port: db.port, user: db.user, password: db.password, database: 'postgres', connectionTimeoutMillis: 2_000 });
-    client.on('error', () => undefined);
-    try {
-      await client.connect();
-      await client.query('select 1');
-      return;
-    } catch (err) {
-      last = (err as Error).message;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  const logTail = fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8').trim().split('\n').slice(-5).join(' | ') : '';
-  throw new Error(`PostgreSQL did not accept the cluster's login on 127.0.0.1:${db.port} (${exited() ? 'it exited' : last}); ${logTail}`);
 }
 
 /** The first directory on the way to `dir` that `uid` may not pass through, if any (owner or others' x bit). */
