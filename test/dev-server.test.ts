@@ -146,8 +146,10 @@ describe('detached dev server on a SQLite file', () => {
 
     expect(await stopDetachedServer(pidFile)).toBe(true);
     expect(fs.existsSync(pidFile)).toBe(false);
+    // The server is one process (a static Go binary, no children), so a dead pid means its sockets are gone. No
+    // port check here: the freed port is an ephemeral one, and a suite running in parallel may already have been
+    // given it (a clean-clone CI saw exactly that). The restart on the same file below proves the lock was released.
     expect(isAlive(first.pid)).toBe(false);
-    expect(await portOpen(first.address)).toBe(false);
     expect(await stopDetachedServer(pidFile)).toBe(false); // nothing left to stop
 
     const second = await startDevServer({ cliPath, dbFilename: db, headless: true, detached: true });
