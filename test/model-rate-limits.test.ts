@@ -59,6 +59,12 @@ function start(agent: string, scenario: string, options: RunOptions = FAST): Pro
   return env().client.start(agent, 'hello', { scenario, correlationId: uniqueId(scenario), options });
 }
 
+/** The run's current details as the Temporal UI reads them: the SDK's built-in metadata query. */
+async function uiDetails(run: AgentRun): Promise<string> {
+  const metadata = await run.handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+  return metadata.currentDetails ?? '';
+}
+
 function requestsOf(run: AgentRun) {
   return env().model.requests.filter((r) => r.runKey === run.workflowId);
 }
@@ -80,6 +86,10 @@ describe('rate limits ride out within the budget', () => {
       expect(response?.attempts?.waitedMs).toBeGreaterThanOrEqual(5_000);
       expect(response?.attempts?.waitedMs).toBeLessThanOrEqual(5_500);
       expect(await run.explain()).toMatch(/Step 1: the model call took 6 attempts: rate limited 5 times, waited 5\.\d s in all\./);
+      // The Temporal UI's current details list the retried call, though history holds no event per attempt.
+      const details = await uiDetails(run);
+      expect(details).toMatch(/^\*\*tester-retries\*\* · completed · step 1 · /);
+      expect(details).toMatch(/\*\*Calls that took more than one attempt:\*\* 1\n- step 1, the model call: took 6 attempts: rate limited 5 times, waited 5\.\d s in all$/);
       // History keeps no event per attempt: one scheduled model activity.
       const history = await run.handle.fetchHistory();
       const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'model.call');
@@ -99,6 +109,10 @@ describe('a spent budget escalates', () => {
         /^model step 1 failed \(ModelRateLimited, took 3 attempts: rate limited 3 times, waited 2\.\d s in all\): model rate limited \(429 rate_limit_error: .*\); rate limited for 2\.\d s, and the next wait \(1\.\d s\) would pass the step's rate-limit budget of 2\.5 s$/,
       );
       expect(requestsOf(run).map((r) => r.status)).toEqual([429, 429, 429]);
+      // The UI's current details say the run waits for a person, and why.
+      expect(await uiDetails(run)).toMatch(
+        new RegExp(`· escalated · step 1 · .*\\n\\n\\*\\*Waiting for a person:\\*\\* model_unavailable \\(\`${escalation.id}\`\\): model step 1 failed \\(ModelRateLimited, took 3 attempts`),
+      );
       await run.resolve({ escalationId: escalation.id, decision: 'reject', by: 'pat' });
       expect((await run.result()).status).toBe('failed');
     });
@@ -150,6 +164,7 @@ describe('a retried tool call says so', () => {
       const lostWords = count === 2 ? "attempt 1's worker was lost, retried after its heartbeat timeout" : 'were lost, each retried after its heartbeat timeout';
       expect(await run.explain()).toContain(`stall_once ran and returned {"written":"hello"}; the call took ${count} attempts: `);
       expect(await run.explain()).toContain(lostWords);
+      expect(await uiDetails(run)).toContain(`- step 1, stall_once: took ${count} attempts: `);
       // `durable-agent ledger` (the built CLI, as a person runs it) says so under the entry.
       const scratch = mkdtempSync(join(tmpdir(), 'durable-agent-ledger-'));
       const { server, taskQueue } = env();

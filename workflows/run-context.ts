@@ -13,6 +13,7 @@ import { requiresProof } from '../common/approval-proof';
 import { Conversation } from './conversation';
 import { EscalationDesk } from './escalation-desk';
 import { TraceLog } from './trace-log';
+import { UiDetails } from './ui-details';
 
 /**
  * How a run ends: thrown from deep inside the loop (by the functions whose names end in `OrEnd`), caught once at
@@ -38,6 +39,8 @@ export class RunContext {
   readonly state: RunState;
   readonly trace: TraceLog;
   readonly desk: EscalationDesk;
+  /** What the Temporal UI shows as the run's current details (workflows/ui-details.ts). */
+  readonly details: UiDetails;
   readonly conversation: Conversation;
   readonly recommendations: Recommendation[] = [];
   /** Every action that ran (write, irreversible), as it ran: the `ledger` query and the result expose it. */
@@ -77,6 +80,8 @@ export class RunContext {
       () => (this.spec ? this.spec.tools.map((t) => t.name) : []),
     );
     this.desk = new EscalationDesk(this.trace);
+    this.details = new UiDetails(() => ({ ...this.state, pendingEscalation: this.desk.current }), carried?.trace);
+    this.trace.listen((event) => this.details.observe(event));
     this.conversation = carried ? new Conversation(carried.conversation) : Conversation.start(input.prompt);
     if (carried) {
       // Continued as new: the same run goes on, with what it had spent and done.
@@ -138,6 +143,7 @@ export class RunContext {
       { key: AGENT_STATUS, value: status },
       { key: ESCALATION_PENDING, value: status === 'escalated' },
     ]);
+    this.details.refresh();
   }
 
   /** Raises an escalation and returns the person's decision; a timeout or an abort ends the run (RunEnded). */

@@ -7,6 +7,7 @@ import { countEvent } from './metrics';
 
 export class TraceLog {
   readonly events: TraceEvent[];
+  private readonly listeners: ((event: TraceEvent) => void)[] = [];
 
   constructor(
     private readonly ids: { correlationId: string; workflowId: string; runId: string },
@@ -31,6 +32,12 @@ export class TraceLog {
     } as TraceEvent;
     this.events.push(event);
     countEvent(this.agent, body, this.knownTools());
+    for (const listener of this.listeners) listener(event);
     return event;
+  }
+
+  /** Calls `listener` with each event recorded from now on. */
+  listen(listener: (event: TraceEvent) => void): void {
+    this.listeners.push(listener);
   }
 }
