@@ -36,7 +36,7 @@ import {
 import { configFromEnv, encryptionEnv, type ConnectionSettings, type DurableAgentConfig } from '../common/config';
 import { WORKFLOW_TASK_TIMEOUT_DEFAULTS } from '../common/defaults';
 import { openClientConnection } from '../connection/client-connection';
-import { explainRun } from '../common/trace-text';
+import { explainRun } from '../common/explain-run';
 import { payloadCodecs } from '../data-converter/keys-from-env';
 import type { BlobStore } from '../stores/blob-store';
 import { openBlobStore, storeConfigFrom } from '../stores/config';

@@ -1,11 +1,10 @@
 /**
- * Trace events in words, for people: one line per event for a timeline (`summarize`, the CLI and the inbox), a
- * plain-language account of a run (`explainRun`, for people who will never open the history), and the demo's three
- * beats (`whatHappened`). Pure: any process can render a trace it has read. A new trace kind is worded here.
+ * Trace events in words, for people: one line per event for a timeline (`summarize`, the CLI and the inbox) and the
+ * demo's three beats (`whatHappened`); common/explain-run.ts tells a whole run. Pure: any process can render a trace
+ * it has read. A new trace kind is worded here and there.
  */
 import { attemptsText, ranOnAttemptText } from './attempts';
 import type { AttemptsSummary } from './model';
-import type { AgentRunInput } from './run';
 import { brief, clip } from './text';
 import type { FieldError, ToolCallError, TraceEvent } from './trace';
 
@@ -78,102 +77,9 @@ export function summarize(event: TraceEvent): string {
   }
 }
 
-/**
- * A plain-language account of a run, from its trace: what it was asked, each decision and why, each action and who
- * approved it, how it ended.
- *
- * @example
- * console.log(explainRun(await run.input(), await run.trace()));
- */
-export function explainRun(input: AgentRunInput, trace: TraceEvent[]): string {
-  const lines: string[] = [];
-  const mode = input.options?.mode ?? 'act';
-  lines.push(`The ${input.agent} agent was asked: "${input.prompt}"`);
-  lines.push(
-    `It ran in ${mode} mode${input.options?.scope ? `, limited to ${input.options.scope.join(', ')}` : ''}, correlation id ${input.correlationId}.`,
-  );
-  const raised = new Map<string, string>();
-  for (const event of trace) {
-    const line = sentence(event, raised);
-    if (line) lines.push(line);
-  }
-  return lines.join('\n');
-}
-
 /** ` [took 6 attempts: rate limited 5 times, waited 5.2 s in all]`, or nothing for a call that took one. */
 function tried(attempts: AttemptsSummary | undefined): string {
   return attempts && attempts.count > 1 ? ` [${attemptsText(attempts)}]` : '';
-}
-
-function sentence(event: TraceEvent, raised: Map<string, string>): string | undefined {
-  const step = `Step ${event.step}:`;
-  switch (event.kind) {
-    case 'model_response': {
-      const retried = event.attempts && event.attempts.count > 1 ? `${step} the model call ${attemptsText(event.attempts)}.` : undefined;
-      if (event.toolCalls.length === 0) return retried;
-      const said = `${step} the model said "${clip(event.text, 160)}" and proposed ${event.toolCalls.map((c) => c.name).join(', ')}.`;
-      return retried ? `${retried}\n${said}` : said;
-    }
-    case 'validation_error':
-      return `${step} its call to ${event.error.tool} was refused before it ran (${refusal(event.error.code)}${
-        event.error.fields?.length ? `: ${fields(event.error.fields)}` : ''
-      }).`;
-    case 'corrective_retry':
-      return `${step} the model was sent the error and given corrective attempt ${event.attempt} of ${event.of}.`;
-    case 'tool_result':
-      return `${step} ${event.tool} ran and returned ${clip(JSON.stringify(event.result) ?? 'nothing', 140)}${
-        event.attempts && event.attempts.count > 1 ? `; the call ${attemptsText(event.attempts)}` : ''
-      }.`;
-    case 'tool_error':
-      return `${step} ${event.error.tool} failed: ${clip(event.error.message, 160)}.`;
-    case 'action':
-      return `${step} that was an action (${event.entry.effect}), recorded in the ledger under key ${event.entry.idempotencyKey}${
-        event.entry.approvedBy ? `, approved by ${event.entry.approvedBy}` : ''
-      }${event.entry.edited ? `, with arguments edited by ${event.entry.edited.by} (the model proposed ${brief(event.entry.edited.proposedArgs, 120)})` : ''}.`;
-    case 'verification':
-      return event.ok ? `${step} its effect was verified.` : `${step} its effect could NOT be verified: ${event.detail}.`;
-    case 'escalation': {
-      raised.set(event.escalation.id, event.at);
-      const call = event.escalation.proposedCall;
-      return `${step} the run stopped and waited for a person (${event.escalation.kind}): ${event.escalation.reason}${
-        call ? `; proposed ${call.tool} ${clip(JSON.stringify(call.args), 120)}` : ''
-      }.`;
-    }
-    case 'resolution': {
-      const r = event.resolution;
-      if (!event.accepted) return `${step} a resolution by ${r.by} (${r.decision}) was refused: ${event.note ?? 'no reason'}.`;
-      const since = raised.get(r.escalationId);
-      const waited = since ? ` after ${Math.round((Date.parse(event.at) - Date.parse(since)) / 1000)} s` : '';
-      return `${step} ${r.by} decided: ${r.decision}${r.text ? ` ("${clip(r.text, 120)}")` : ''}${waited}.`;
-    }
-    case 'limit_reached':
-      return `${step} the ${event.limit} budget was reached (${event.value} of ${event.max}).`;
-    case 'recommendation': {
-      const r = event.recommendation;
-      return `${step} recommended ${r.tool} ${clip(JSON.stringify(r.args), 120)}: ${r.status}${r.decidedBy ? ` by ${r.decidedBy}` : ''}.`;
-    }
-    case 'completion':
-      return `It ended ${event.status.replace('_', ' ')}${event.by ? ` (by ${event.by})` : ''}: "${clip(event.text, 240)}"`;
-    case 'failure':
-      return `It failed (${event.errorType}): ${clip(event.message, 240)}`;
-    case 'policy_change':
-      return `A deploy made the agent's policy stricter while the run was in flight; the stricter applied from here on (${clip(event.tightened.join('; '), 240)}).`;
-    default:
-      return undefined;
-  }
-}
-
-function refusal(code: string): string {
-  const words: Record<string, string> = {
-    unknown_tool: 'no such tool',
-    invalid_input: 'its arguments did not match the schema',
-    out_of_scope: 'the tool is outside this run\'s scope',
-  };
-  return words[code] ?? code;
-}
-
-function fields(list: FieldError[]): string {
-  return list.map((f) => `${f.path} should be ${f.expected} but was ${f.received}`).join('; ');
 }
 
 /** The three beats of the demo, found in the trace, in words. */
