@@ -23,10 +23,11 @@ import { OpsStore, type Refund } from '../examples/ops-agent/store';
 import { startScriptedModelServer } from '../scripted-model/server';
 import { probeTemporal } from '../connection/client-connection';
 import { openWorkerConnection } from '../connection/worker-connection';
-import { readDetachedServer, startDevServer } from '../temporal-config/dev-server';
+import { startDevServer } from '../temporal-config/dev-server';
 import { DEFAULT_FRONTEND_PORT, defaultDbFilename } from '../temporal-config/settings';
 import { createAgentWorker } from '../workers/agent-worker';
-import { findTemporalCli, pidFileOf, portOf, uiPortFor } from './commands/server';
+import { findTemporalCli, portOf, uiPortFor } from './commands/server';
+import { NO_UI_LINK, uiBase } from './ui-link';
 import { workflowBundle } from './commands/worker';
 import { connectionError } from './connect';
 import { CliError, EXIT_FAILURE, EXIT_OK } from './errors';
@@ -151,7 +152,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     cleanups.push(() => client.client.connection.close());
 
     workerRunning = true;
-    const played = await worker.runUntil(() => playScenario(client, settings, correlationId, say, { ...opts, announce: opts.json ? progress : say }));
+    const played = await worker.runUntil(() => playScenario(client, settings, correlationId, say, { ...opts, announce: opts.json ? progress : say, uiBase: temporal.uiUrl ?? null }));
     const { run, result, escalation } = played;
     const uiUrl = temporal.uiUrl ? runUrl(settings, run.workflowId, await run.runId()) : null;
 
@@ -188,7 +189,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     );
     say();
     say(`status  ${result.status}`);
-    say(`ui      ${uiUrl ?? '(none: the server is headless)'}`);
+    say(`ui      ${uiUrl ?? (temporal.started ? '(none: the server is headless)' : NO_UI_LINK)}`);
     if (temporal.note) say(`        ${temporal.note}`);
     return result.status === 'completed' ? EXIT_OK : EXIT_FAILURE;
   } catch (err) {
@@ -235,8 +236,8 @@ async function ensureTemporal(
   const { address, namespace } = opts.settings;
   const failure = await probeTemporal(opts.settings, 3_000);
   if (!failure) {
-    const detached = await readDetachedServer(pidFileOf(defaultDbFilename()));
-    const uiUrl = detached?.address === address && detached.uiUrl ? detached.uiUrl : opts.settings.uiUrl;
+    // Where this server's UI is, by the same rule as every other command's links (cli/ui-link.ts).
+    const uiUrl = await uiBase(opts.settings);
     say(`  temporal  the dev server already running at ${address}`);
     return { address, namespace, started: false, uiUrl };
   }
@@ -278,12 +279,13 @@ async function playScenario(
   correlationId: string,
   say: (line?: string) => void,
   // `announce` reaches the person even under --json (on stderr): the inbox link must be seen to be used.
-  opts: Pick<DemoOptions, 'inboxAs' | 'inboxPort'> & { announce: (line: string) => void },
+  // `uiBase`: the server's Web UI, null when nothing says where it is (then no link, rather than a guessed one).
+  opts: Pick<DemoOptions, 'inboxAs' | 'inboxPort'> & { announce: (line: string) => void; uiBase: string | null },
 ): Promise<Played> {
   const run = await client.start(DEMO_AGENT, DEMO_PROMPT, { correlationId, scenario: DEMO_SCENARIO });
   say(`run ${run.workflowId}`);
   say(`  prompt    ${DEMO_PROMPT}`);
-  say(`  ui        ${runUrl(settings, run.workflowId, await run.runId())}`);
+  say(`  ui        ${opts.uiBase === null ? NO_UI_LINK : runUrl({ namespace: settings.namespace, uiUrl: opts.uiBase }, run.workflowId, await run.runId())}`);
   say();
 
   const first = await waitForOutcome(run, { timeoutMs: STEP_TIMEOUT_MS });
@@ -298,7 +300,7 @@ async function playScenario(
     );
   }
   if (opts.inboxAs) {
-    await decideInInbox(client, run, escalation, opts.inboxAs, opts.inboxPort ?? DEMO_INBOX_PORT, opts.announce);
+    await decideInInbox(client, run, escalation, { as: opts.inboxAs, port: opts.inboxPort ?? DEMO_INBOX_PORT, uiUrl: opts.uiBase }, opts.announce);
   } else {
     say(`the demo now plays that person: approving as "${DEMO_OPERATOR}"`);
     say(`  (by hand: durable-agent resolve ${run.workflowId} --decision approve --by ${DEMO_OPERATOR})`);
@@ -328,14 +330,13 @@ async function decideInInbox(
   client: AgentClient,
   run: AgentRun,
   escalation: Escalation,
-  as: string,
-  port: number,
+  { as, port, uiUrl }: { as: string; port: number; uiUrl: string | null },
   say: (line: string) => void,
 ): Promise<void> {
   const identity = { name: as };
-  const inbox = await startInboxServer({ client, identity, port }).catch(async (err: NodeJS.ErrnoException) => {
+  const inbox = await startInboxServer({ client, identity, port, uiUrl }).catch(async (err: NodeJS.ErrnoException) => {
     // The usual port is taken (another inbox is open): any free one will do for the demo.
-    if (err.code === 'EADDRINUSE') return startInboxServer({ client, identity, port: 0 });
+    if (err.code === 'EADDRINUSE') return startInboxServer({ client, identity, port: 0, uiUrl });
     throw err;
   });
   try {

@@ -22,7 +22,8 @@ export interface InboxItem {
   runId: string;
   agent: string;
   correlationId: string;
-  uiUrl: string;
+  /** The run's page in the Temporal Web UI, or null when nothing says where that UI is (the card says so). */
+  uiUrl: string | null;
   escalation: Escalation | null;
   /** Why the escalation or trace could not be read (typically: no worker polls the run's task queue). */
   error?: string;
@@ -40,7 +41,8 @@ export interface InboxItem {
  * The escalated runs, each with what it waits on. One run this inbox cannot decode is one card saying so; it never
  * takes the list down with it.
  */
-export async function escalatedRuns(client: AgentClient, limit = 100): Promise<InboxItem[]> {
+export async function escalatedRuns(client: AgentClient, opts: { uiBase: string | null; limit?: number }): Promise<InboxItem[]> {
+  const { uiBase, limit = 100 } = opts;
   const runs = await client.list({ status: 'escalated', limit });
   return Promise.all(
     runs.map(async (r): Promise<InboxItem> => {
@@ -49,7 +51,7 @@ export async function escalatedRuns(client: AgentClient, limit = 100): Promise<I
         runId: r.runId,
         agent: r.agent,
         correlationId: r.correlationId,
-        uiUrl: runUrl(client.settings, r.workflowId, r.runId),
+        uiUrl: uiBase === null ? null : runUrl({ namespace: client.settings.namespace, uiUrl: uiBase }, r.workflowId, r.runId),
       };
       const unreadable = (undecodable: Undecodable): InboxItem => ({
         ...base,

@@ -110,8 +110,8 @@ function card(item) {
   var meta = el("div", { className: "meta" });
   meta.appendChild(el("span", { text: "agent " + item.agent }));
   meta.appendChild(el("span", { text: "correlation id " + item.correlationId }));
-  var link = el("a", { href: item.uiUrl, target: "_blank", rel: "noopener", text: "open in Temporal UI" });
-  meta.appendChild(link);
+  if (item.uiUrl) meta.appendChild(el("a", { href: item.uiUrl, target: "_blank", rel: "noopener", text: "open in Temporal UI" }));
+  else meta.appendChild(el("span", { className: "no-ui", text: "Temporal UI: address unknown (start the inbox with TEMPORAL_UI_URL set)" }));
   article.appendChild(meta);
   if (item.undecodable) {
     // Which run, that its payloads could not be decoded here, and the likely cause; nothing to decide on.

@@ -23,6 +23,7 @@ import {
   sendJson,
   singleHeader,
 } from '../http/guard';
+import { CONNECTION_DEFAULTS } from '../common/defaults';
 import { readBody } from '../http/read-body';
 import { BadDecisionError, decide, escalatedRuns, parseDecision } from './escalations';
 import { inboxPage, inboxScript, inboxStyle } from './page';
@@ -55,6 +56,12 @@ export interface InboxServerOptions {
    * inbox's decisions.
    */
   signer?: ResolutionSigner;
+  /**
+   * The Temporal Web UI the cards link to, for example `https://temporal.example.com`; null for no links. Default:
+   * the client's `uiUrl`, except the default local UI for a server elsewhere: that server has its UI elsewhere too,
+   * and a guessed link would open another server's runs (the CLI passes what cli/ui-link.ts finds).
+   */
+  uiUrl?: string | null;
 }
 
 export interface InboxServer {
@@ -163,7 +170,7 @@ async function route(req: IncomingMessage, res: ServerResponse, opts: InboxServe
     return sendJson(res, 200, { identity: who.ok ? who.name : null, message: who.ok ? undefined : who.reason });
   }
   if (req.method === 'GET' && path === '/api/escalations') {
-    return sendJson(res, 200, { identity: who.ok ? who.name : null, now: new Date().toISOString(), runs: await escalatedRuns(opts.client) });
+    return sendJson(res, 200, { identity: who.ok ? who.name : null, now: new Date().toISOString(), runs: await escalatedRuns(opts.client, { uiBase: uiBaseOf(opts) }) });
   }
   const resolvePath = /^\/api\/runs\/([^/]+)\/resolve$/.exec(path);
   if (req.method === 'POST' && resolvePath) {
@@ -206,4 +213,14 @@ function staticFile(res: ServerResponse, path: string): void {
     'referrer-policy': 'no-referrer',
   });
   res.end(body);
+}
+
+/**
+ * Where the cards link to: what the application said; else the client's `uiUrl`, unless that is only the default
+ * UI guessed for a server at another address.
+ */
+function uiBaseOf(opts: InboxServerOptions): string | null {
+  if (opts.uiUrl !== undefined) return opts.uiUrl === null ? null : opts.uiUrl.replace(/\/+$/, '');
+  const { address, uiUrl } = opts.client.settings;
+  return uiUrl === CONNECTION_DEFAULTS.uiUrl && address !== CONNECTION_DEFAULTS.address ? null : uiUrl;
 }

@@ -274,17 +274,39 @@ describe('§3 every run option is a flag', () => {
       expect(started.stdout).toContain(`  ui     ${uiUrl}/namespaces/${server.namespace}/workflows/ops-${correlationId}/`);
       const shown = JSON.parse((await cli(['show', `ops-${correlationId}`, '--json'], { uiUrl: null })).stdout) as { uiUrl: string };
       expect(shown.uiUrl.startsWith(`${uiUrl}/namespaces/`)).toBe(true);
+      // The inbox's card links by the same rule, once the run waits for its approval.
+      await eventually(() => statusOf(`ops-${correlationId}`), (s) => s === 'escalated');
+      const card = async () => (await inboxRuns()).find((r) => r.workflowId === `ops-${correlationId}`);
+      expect((await card())?.uiUrl).toMatch(new RegExp(`^${uiUrl}/namespaces/${server.namespace}/workflows/ops-${correlationId}/`));
       rmSync(pidFile);
       // Nothing says where this (non-default) server's UI is: no link, rather than one to another server.
       const unknown = await cli(['show', `ops-${correlationId}`], { uiUrl: null });
       expect(unknown.stdout).toMatch(/ui +\(unknown: set TEMPORAL_UI_URL/);
       expect(unknown.stdout).not.toContain('8233');
+      expect(await card()).toMatchObject({ uiUrl: null });
       await (await client.run(`ops-${correlationId}`)).cancel({ by: 'test' });
     } finally {
       rmSync(pidFile, { force: true });
     }
   });
 });
+
+/** The escalated runs as `durable-agent inbox` (started here, without TEMPORAL_UI_URL) serves them to its page. */
+async function inboxRuns(): Promise<{ workflowId: string; uiUrl: string | null }[]> {
+  const child = spawn(process.execPath, [CLI, 'inbox', '--port', '0', '--as', 'pat'], { env: sharedCliEnv(target(null)), cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let stdout = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  try {
+    const url = await eventually(async () => /escalation inbox at (http:\/\/\S+)/.exec(stdout)?.[1], (u) => u !== undefined);
+    if (!url) throw new Error(`the inbox did not start: ${stdout}`);
+    const body = (await (await fetch(`${url}/api/escalations`, { headers: { connection: 'close' } })).json()) as { runs: { workflowId: string; uiUrl: string | null }[] };
+    return body.runs;
+  } finally {
+    child.kill('SIGTERM');
+    children.delete(child);
+  }
+}
 
 describe('§4 long runs read as one run', () => {
   test('list and show say how many executions a run has had, and when its first one started', async () => {

@@ -87,7 +87,7 @@ test('an undecodable run is a card with the run, "could not be decoded" and the 
         runId: 'r2',
         agent: 'tester',
         correlationId: 'sealed',
-        uiUrl: 'http://ui',
+        uiUrl: null,
         escalation: null,
         error: 'run "tester-sealed": its payloads could not be decoded: they are encrypted and no payload key is configured here (set DURABLE_AGENT_PAYLOAD_KEY)',
         undecodable: { cause: 'no-key', detail: 'they are encrypted and no payload key is configured here (set DURABLE_AGENT_PAYLOAD_KEY)' },
@@ -104,6 +104,11 @@ test('an undecodable run is a card with the run, "could not be decoded" and the 
   expect(cards.map((c) => c.attributes['data-workflow-id'])).toEqual(['tester-plain', 'tester-sealed']);
   const [plainCard, sealedCard] = cards as [FakeNode, FakeNode];
   expect(find(plainCard, (n) => n.tagName === 'BUTTON').length).toBeGreaterThan(0);
+
+  // A card whose UI address is unknown says so instead of linking to a guess.
+  expect(find(plainCard, (n) => n.tagName === 'A').map((a) => a.attributes.href)).toEqual(['http://ui']);
+  expect(find(sealedCard, (n) => n.tagName === 'A')).toEqual([]);
+  expect(allText(sealedCard)).toContain('Temporal UI: address unknown (start the inbox with TEMPORAL_UI_URL set)');
 
   expect(sealedCard.className).toBe('undecodable');
   expect(allText(sealedCard)).toContain('tester-sealed');

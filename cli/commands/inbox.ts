@@ -7,6 +7,7 @@ import { startInboxServer, type InboxIdentity } from '../../inbox/server';
 import { settingsFrom, withClient } from '../connect';
 import { CliError } from '../errors';
 import { portOption } from '../numbers';
+import { uiBase } from '../ui-link';
 import { print } from '../output';
 
 interface InboxOptions {
@@ -97,7 +98,8 @@ export function inboxCommand(): Command {
       if (opts.issuer !== undefined && opts.signingKeyFile === undefined) throw new CliError('--issuer needs --signing-key-file');
       const signer = opts.signingKeyFile === undefined ? undefined : issuerSigner(opts.issuer ?? 'inbox', opts.signingKeyFile);
       await withClient(settingsFrom(command), async (client) => {
-        const server = await startInboxServer({ client, identity, host: opts.host, port, publicOrigin, signer }).catch((err: NodeJS.ErrnoException) => {
+        const uiUrl = (await uiBase(client.settings)) ?? null;
+        const server = await startInboxServer({ client, identity, host: opts.host, port, publicOrigin, signer, uiUrl }).catch((err: NodeJS.ErrnoException) => {
           throw new CliError(err.code === 'EADDRINUSE' ? `port ${port} is in use (try --port 0)` : err.message);
         });
         print(`escalation inbox at ${server.url}${publicOrigin ? ` (and ${publicOrigin} through the proxy)` : ''}`);
