@@ -197,6 +197,9 @@ test('SIGKILL mid tool call, after its side effect: the retry finds the row, the
   const call = facts.attempts.find((a) => a.activity === 'tool.record_payment');
   expect(call).toMatchObject({ attempt: 2, heartbeatTimeoutMs: 3_000, startToCloseTimeoutMs: 10_000 });
   expect(call?.lastFailure).toMatch(/heartbeat/i);
+  // What a person reads afterwards: the ledger and explain say the action ran on attempt 2, its first worker lost.
+  expect(ledger[0]?.attempts).toEqual({ count: 2, reasons: [{ attempt: 1, kind: 'worker_lost' }], waitedMs: 0 });
+  expect(await run.explain()).toContain("; the call took 2 attempts: attempt 1's worker was lost, retried after its heartbeat timeout.");
 
   const resumeMs = Date.parse(retry.at) - killedAt;
   expect(resumeMs).toBeLessThan(20_000);
