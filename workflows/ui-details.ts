@@ -10,6 +10,7 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import { attemptsText } from '../common/attempts';
 import type { RunState } from '../common/run';
+import { clip } from '../common/text';
 import type { TraceEvent } from '../common/trace';
 
 /** The latest retried calls the details list; the count covers all of them. */
@@ -48,7 +49,7 @@ export class UiDetails {
     const state = this.state();
     const lines = [`**${state.agent}** · ${state.status} · step ${state.step} · ${state.mode} mode · correlation \`${state.correlationId}\``];
     const waiting = state.pendingEscalation;
-    if (waiting) lines.push('', `**Waiting for a person:** ${waiting.kind} (\`${waiting.id}\`): ${oneLine(waiting.reason, 200)}`);
+    if (waiting) lines.push('', `**Waiting for a person:** ${waiting.kind} (\`${waiting.id}\`): ${clip(waiting.reason, 200)}`);
     if (this.retriedTotal > 0) {
       const shown = this.retried.length < this.retriedTotal ? `, the latest ${this.retried.length}` : '';
       lines.push('', `**Calls that took more than one attempt:** ${this.retriedTotal}${shown}`);
@@ -64,9 +65,4 @@ export class UiDetails {
     this.retried.push({ step: event.step, what: event.kind === 'tool_result' ? event.tool : 'the model call', words: attemptsText(attempts) });
     if (this.retried.length > RETRIED_SHOWN) this.retried.shift();
   }
-}
-
-function oneLine(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, ' ');
-  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
