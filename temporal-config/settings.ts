@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { TypedSearchAttributes, type SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { SEARCH_ATTRIBUTE_KEYS } from '../common/search-attributes';
+import { defaultDataDir } from './data-dir';
 
 /**
  * The `temporal` CLI release we pin. The CLI embeds the server (1.29.1 for CLI 1.5.1) and the UI, so pinning
@@ -30,20 +31,26 @@ export const DEFAULT_IP = '127.0.0.1';
 /** Environment variable that overrides where the persistent dev server keeps its SQLite file. */
 export const TEMPORAL_DB_ENV = 'DURABLE_AGENT_TEMPORAL_DB';
 
-/** The project root (this file lives at `<root>/temporal-config/settings.ts`, or `<root>/dist/temporal-config/…`). */
+/**
+ * The package's own folder (this file is `<root>/temporal-config/settings.ts`, or `<root>/dist/temporal-config/…`),
+ * for the files it ships (package.json, scenarios, the built CLI). Never for data: installed, this folder is inside
+ * `node_modules/`, which the next `npm ci` deletes (data-dir.ts).
+ */
 export function projectRoot(): string {
   const up = path.resolve(__dirname, '..');
   return path.basename(up) === 'dist' ? path.dirname(up) : up;
 }
 
 /**
- * The persistent dev server's SQLite file. Workflow state only survives a server restart when the server
- * writes to a file; the default (no `--db-filename`) is in-memory, which is what tests want.
+ * The persistent dev server's SQLite file: `DURABLE_AGENT_TEMPORAL_DB`, else `temporal.sqlite` in the user's data
+ * directory (data-dir.ts), where every process that talks to the one dev server on this machine finds it and its pid
+ * file. Workflow state only survives a server restart when the server writes to a file; the default (no
+ * `--db-filename`) is in-memory, which is what tests want.
  */
 export function defaultDbFilename(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env[TEMPORAL_DB_ENV];
   if (fromEnv) return path.resolve(fromEnv);
-  return path.join(projectRoot(), '.durable-agent', 'temporal.sqlite');
+  return path.join(defaultDataDir(env), 'temporal.sqlite');
 }
 
 /**

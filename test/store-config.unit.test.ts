@@ -1,15 +1,13 @@
 /**
  * Which blob store the environment configures, and how a bad setting reads (test/stores.test.ts runs the stores).
  */
-import { join } from 'node:path';
 import { describeStoreConfig, openBlobStore, storeConfigFromEnv } from '../stores/config';
 import { offloadThresholdFromEnv } from '../stores/temporal-storage-driver';
 import { getFreePort } from '../temporal-config/dev-server';
-import { projectRoot } from '../temporal-config/settings';
 
 describe('configuration', () => {
-  test('default: <project root>/.durable-agent/blobs, or under DURABLE_AGENT_DATA_DIR', () => {
-    expect(storeConfigFromEnv({})).toEqual({ kind: 'local', dir: join(projectRoot(), '.durable-agent', 'blobs') });
+  test("default: the user's data directory's blobs (test/data-dir.unit.test.ts), or under DURABLE_AGENT_DATA_DIR", () => {
+    expect(storeConfigFromEnv({ XDG_STATE_HOME: '/state' })).toEqual({ kind: 'local', dir: '/state/durable-agent/blobs' });
     expect(storeConfigFromEnv({ DURABLE_AGENT_DATA_DIR: '/srv/agent' })).toEqual({ kind: 'local', dir: '/srv/agent/blobs' });
   });
 

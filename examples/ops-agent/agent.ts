@@ -3,12 +3,17 @@
  */
 import { join } from 'node:path';
 import { defineAgent, type AgentDefinition } from '../../agents/define';
+import { defaultDataDir } from '../../temporal-config/data-dir';
 import { OpsStore } from './store';
 import { opsTools } from './tools';
 
-/** Where the example keeps its store; `DURABLE_AGENT_DATA_DIR` moves it (tests give each run its own). */
+/**
+ * Where the example keeps its store: `ops.sqlite` in the data directory (`DURABLE_AGENT_DATA_DIR`, else the user's
+ * state directory: temporal-config/data-dir.ts), so a worker and the CLI started in different folders share it.
+ * Tests give each run its own DURABLE_AGENT_DATA_DIR.
+ */
 export function opsStorePath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.DURABLE_AGENT_DATA_DIR || join(process.cwd(), '.durable-agent'), 'ops.sqlite');
+  return join(defaultDataDir(env), 'ops.sqlite');
 }
 
 /**
@@ -35,5 +40,5 @@ export function createOpsAgent(opts: { storePath?: string } = {}): AgentDefiniti
   });
 }
 
-/** The ops agent over the default store (`DURABLE_AGENT_DATA_DIR`, else `./.durable-agent`). */
+/** The ops agent over the default store (`opsStorePath()`: DURABLE_AGENT_DATA_DIR, else the user's state directory). */
 export const opsAgent = createOpsAgent();
