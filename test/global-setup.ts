@@ -15,6 +15,9 @@ export default async function globalSetup(): Promise<void> {
   // TLS or a key to those connections (docs/connecting.md). Child processes get the same from hermeticEnv.
   for (const key of Object.keys(process.env)) if (key.startsWith('TEMPORAL_') && key !== 'TEMPORAL_CLI_PATH') delete process.env[key];
   process.env.TEMPORAL_CONFIG_FILE = devNull;
+  // A worker or client given no store, and the example agent's SQLite file, use the data directory; unset, that is
+  // the user's own (~/.local/state/durable-agent, temporal-config/data-dir.ts), which a test run must not fill.
+  process.env.DURABLE_AGENT_DATA_DIR = mkdtempSync(join(tmpdir(), 'durable-agent-test-data-'));
   const cli = await provisionTemporalCli();
   process.env.TEMPORAL_CLI_PATH = cli.path;
   // The same bundle a deployment makes: workflows plus the workflow interceptor modules (OpenTelemetry).

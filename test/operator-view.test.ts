@@ -38,7 +38,7 @@ test('the run and each activity carry a summary; the memo names agent, prompt an
 });
 
 test('explain tells the run in plain language: the ask, the refused call, the correction, the approval, the end', async () => {
-  process.env.DURABLE_AGENT_DATA_DIR ??= tempDataDir();
+  process.env.DURABLE_AGENT_DATA_DIR = tempDataDir();
   await env().withWorker([opsAgent], async () => {
     const run = await env().client.start('ops', 'Refund Ana for the broken teapot.', { scenario: 'demo', correlationId: uniqueId('explain') });
     const escalation = await waitForEscalation(run);
