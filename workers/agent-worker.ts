@@ -1,23 +1,16 @@
 /**
- * The worker factory: registers the agent workflow and every agent's activities on a task queue.
+ * The worker factory: a worker of its own for the agents, built on DurableAgentPlugin (workers/plugin.ts).
  */
 import type { VersioningBehavior } from '@temporalio/common';
-import { Runtime, Worker, type NativeConnection, type WorkerDeploymentOptions, type WorkflowBundleOption } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { Worker, type NativeConnection, type WorkerDeploymentOptions, type WorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import type { AgentDefinition } from '../agents/define';
-import { AgentRegistry } from '../agents/registry';
-import { configFromEnv, encryptionEnv, type DurableAgentConfig } from '../common/config';
-import { requiresProof } from '../common/approval-proof';
+import { configFromEnv, type DurableAgentConfig } from '../common/config';
 import { WORKER_DEFAULTS } from '../common/defaults';
 import { openWorkerConnection } from '../connection/worker-connection';
-import { createModelClient, type ModelClientOptions } from './model-client';
-import { payloadCodecs } from '../data-converter/keys-from-env';
+import type { ModelClientOptions } from './model-client';
 import type { BlobStore } from '../stores/blob-store';
-import { openBlobStore, storeConfigFrom } from '../stores/config';
-import { withPayloadEncryption } from '../stores/encrypted-store';
-import { externalStorage } from '../stores/temporal-storage-driver';
+import { DurableAgentPlugin } from './plugin';
 import type { WorkerTracing } from './tracing';
-import { DROP_WORKFLOW_SPANS, FAILURE_CONVERTER_PATH, WORKFLOWS_PATH, workflowModules } from './workflow-bundle';
 
 export interface AgentWorkerOptions {
   agents: AgentDefinition[];
@@ -76,6 +69,12 @@ export interface AgentWorkerOptions {
   /** OpenTelemetry spans for runs, model steps and tool calls: `startTracing().worker` (workers/tracing.ts). */
   tracing?: WorkerTracing;
   /**
+   * Any other `Worker.create` option (a `tuner`, interceptors, more plugins, activities or sinks of the
+   * application's): applied over the ones above. An application that wants its own worker whole uses
+   * {@link DurableAgentPlugin} instead.
+   */
+  workerOptions?: Partial<Omit<WorkerOptions, 'connection'>>;
+  /**
    * Where conversation segments, large tool outputs and offloaded payloads live. Default: the configuration's store
    * (DURABLE_AGENT_STORE (a local directory unless it names PostgreSQL); every worker and client of a namespace
    * must reach the same one.
@@ -97,7 +96,9 @@ export interface AgentWorkerOptions {
 }
 
 /**
- * Creates a worker for the given agents. Run it with `worker.run()` (until shutdown) or `worker.runUntil(promise)`.
+ * Creates a worker for the given agents: a `Worker` with {@link DurableAgentPlugin} and the tuning agent runs want
+ * (common/defaults.ts). Run it with `worker.run()` (until shutdown) or `worker.runUntil(promise)`. An application
+ * with its own worker adds the plugin to it instead (docs/package.md).
  *
  * @example
  * const worker = await createAgentWorker({ agents: [opsAgent] });
@@ -106,58 +107,35 @@ export interface AgentWorkerOptions {
 export async function createAgentWorker(opts: AgentWorkerOptions): Promise<Worker> {
   const config = opts.config ?? configFromEnv();
   const settings = config.connection;
-  const registry = new AgentRegistry(opts.agents);
-  const model = createModelClient(opts.model, config.model);
-  const keys = encryptionEnv(config.encryption);
-  const store = opts.store ?? withPayloadEncryption(await openBlobStore(storeConfigFrom(config.store)), keys);
+  const plugin = new DurableAgentPlugin({ agents: opts.agents, config, model: opts.model, store: opts.store, tracing: opts.tracing });
   // A failure here is one line saying why (nothing answering, TLS, refused credentials): TemporalConnectionError.
   const connection = opts.connection ?? (await openWorkerConnection({ ...settings, address: opts.address ?? settings.address }));
-  const unproven = unprovenApproversWarning(opts.agents, opts.namespace ?? settings.namespace);
-  if (unproven && !warned.has(unproven)) {
-    warned.add(unproven);
-    Runtime.instance().logger.warn(unproven);
+  const { plugins = [], ...workerOptions } = opts.workerOptions ?? {};
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection,
+      namespace: opts.namespace ?? settings.namespace,
+      taskQueue: opts.taskQueue ?? settings.taskQueue,
+      ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+      // Defaults: common/defaults.ts, chosen from the measurements in docs/tuning.md.
+      shutdownGraceTime: opts.shutdownGraceTimeMs ?? WORKER_DEFAULTS.shutdownGraceTimeMs,
+      stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs ?? WORKER_DEFAULTS.stickyQueueScheduleToStartTimeoutMs,
+      maxCachedWorkflows: opts.maxCachedWorkflows ?? WORKER_DEFAULTS.maxCachedWorkflows,
+      maxHeartbeatThrottleInterval: opts.maxHeartbeatThrottleIntervalMs ?? WORKER_DEFAULTS.maxHeartbeatThrottleIntervalMs,
+      maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions,
+      ...deploymentOptions(opts),
+      ...workerOptions,
+      plugins: [plugin, ...plugins],
+    });
+  } catch (err) {
+    if (!opts.connection) await connection.close().catch(() => undefined);
+    await plugin.close().catch(() => undefined);
+    throw err;
   }
-  const worker = await Worker.create({
-    connection,
-    namespace: opts.namespace ?? settings.namespace,
-    taskQueue: opts.taskQueue ?? settings.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities({
-      registry,
-      anthropic: model.anthropic,
-      scripted: model.scripted,
-      store,
-      payloads: config.payloads,
-      modelOverride: config.model.modelOverride,
-    }),
-    interceptors: {
-      // A prebuilt bundle already has them, or not (workers/workflow-bundle.ts); naming them again only draws a
-      // warning. A worker that bundles for itself includes them only if it traces: they slow replay and cost memory.
-      ...(opts.workflowBundle ? {} : { workflowModules: workflowModules(Boolean(opts.tracing)) }),
-      activity: opts.tracing?.activityInterceptors ?? [],
-    },
-    // A traced bundle (a prebuilt one, say) makes workflow spans; without tracing they go to a sink that drops them.
-    sinks: opts.tracing?.sinks ?? DROP_WORKFLOW_SPANS,
-    // Same codecs as the client: payloads are encrypted before they leave the process. Payloads over the offload
-    // threshold (a long run's carried trace, a big prompt) go to the store, and history keeps a reference.
-    dataConverter: {
-      payloadCodecs: payloadCodecs(keys),
-      externalStorage: externalStorage(store, { thresholdBytes: config.payloads.offloadBytes }),
-      // Failure messages and stacks are payloads too, so the codec encrypts them (a bundle carries the same one).
-      failureConverterPath: FAILURE_CONVERTER_PATH,
-    },
-    // Defaults: common/defaults.ts, chosen from the measurements in docs/tuning.md.
-    shutdownGraceTime: opts.shutdownGraceTimeMs ?? WORKER_DEFAULTS.shutdownGraceTimeMs,
-    stickyQueueScheduleToStartTimeout: opts.stickyQueueScheduleToStartTimeoutMs ?? WORKER_DEFAULTS.stickyQueueScheduleToStartTimeoutMs,
-    maxCachedWorkflows: opts.maxCachedWorkflows ?? WORKER_DEFAULTS.maxCachedWorkflows,
-    maxHeartbeatThrottleInterval: opts.maxHeartbeatThrottleIntervalMs ?? WORKER_DEFAULTS.maxHeartbeatThrottleIntervalMs,
-    maxConcurrentWorkflowTaskExecutions: opts.maxConcurrentWorkflowTaskExecutions ?? WORKER_DEFAULTS.maxConcurrentWorkflowTaskExecutions,
-    ...deploymentOptions(opts),
-  });
   // What this function opened (not what the application passed in) is closed when the worker stops, so a process
   // that runs a worker and shuts it down is left with no open socket or pool keeping it alive.
-  const owned = [...(opts.store ? [] : [() => store.close()]), ...(opts.connection ? [] : [() => connection.close()])];
-  if (owned.length > 0) closeWhenStopped(worker, owned);
+  closeWhenStopped(worker, [() => plugin.close(), ...(opts.connection ? [] : [() => connection.close()])]);
   return worker;
 }
 
@@ -188,18 +166,4 @@ export function deploymentOptions(opts: Pick<AgentWorkerOptions, 'deployment' | 
   };
 }
 
-/** Each warning once per process, however many workers it creates. */
-const warned = new Set<string>();
-
-/**
- * What the worker says at start when an agent takes `by` as written: without approver keys, a resolution's name is
- * a claim any client of the namespace can make (docs/security.md).
- */
-export function unprovenApproversWarning(agents: AgentDefinition[], namespace: string): string | undefined {
-  const open = agents.filter((a) => !requiresProof(a.approverKeys)).map((a) => a.name);
-  if (open.length === 0) return undefined;
-  return (
-    `agent${open.length === 1 ? '' : 's'} ${open.join(', ')} ${open.length === 1 ? 'has' : 'have'} no approver keys: anyone with write ` +
-    `access to namespace "${namespace}" can resolve ${open.length === 1 ? 'its' : 'their'} escalations as anyone (see docs/security.md)`
-  );
-}
+export { unprovenApproversWarning } from './plugin';

@@ -1,0 +1,205 @@
+/**
+ * durable-agent as a Temporal plugin (`@temporalio/plugin`'s SimplePlugin): an application that builds its own
+ * `Worker` and `Client` adds the agents to them, next to its own workflows and activities, with every option of
+ * theirs (tuner, interceptors, deployment, sinks) left to it.
+ *
+ * What the plugin adds:
+ * - worker: each agent's activities (`agent.*`, `model.call`, `tool.<name>`), the agent workflow when the worker
+ *   names no workflows of its own (an application that does re-exports `durable-agent/workflows` from its workflows
+ *   file), the tracing interceptor modules when it traces, and the `exporter` sink the workflow's spans leave by;
+ * - worker, replay worker and client: the data converter's pieces durable-agent's payloads need: the payload codec
+ *   (encryption, when a key is configured), External Storage in the blob store (a long run's offloaded payloads),
+ *   and the failure converter that encodes failure text;
+ * - client: the OpenTelemetry interceptors that label a run's StartWorkflow span.
+ *
+ * It sets none of the worker's tuning: that is the application's worker (common/defaults.ts has ours, which
+ * `createAgentWorker` uses, and docs/tuning.md why).
+ */
+import type { DataConverter } from '@temporalio/common';
+import { SimplePlugin } from '@temporalio/plugin';
+import { Runtime, type BundleOptions, type ReplayWorkerOptions, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import type { AgentDefinition } from '../agents/define';
+import { AgentRegistry } from '../agents/registry';
+import { tracingInterceptors } from '../client/tracing';
+import { requiresProof } from '../common/approval-proof';
+import { configFromEnv, encryptionEnv, type DurableAgentConfig } from '../common/config';
+import { payloadCodecs } from '../data-converter/keys-from-env';
+import type { BlobStore } from '../stores/blob-store';
+import { storeConfigFrom } from '../stores/config';
+import { DeferredBlobStore } from '../stores/deferred-store';
+import { withPayloadEncryption } from '../stores/encrypted-store';
+import { externalStorage } from '../stores/temporal-storage-driver';
+import { createModelClient, type ModelClientOptions } from './model-client';
+import type { WorkerTracing } from './tracing';
+import { DROP_WORKFLOW_SPANS, FAILURE_CONVERTER_PATH, WORKFLOWS_PATH, workflowModules } from './workflow-bundle';
+
+export interface DurableAgentPluginOptions {
+  /** The agents this worker runs. A plugin only for clients may name none. */
+  agents?: AgentDefinition[];
+  /**
+   * The configuration (common/config.ts): model, store, encryption, payload sizes. Default: read from the
+   * environment once, here (`configFromEnv()`). The connection settings in it are not used: the application's
+   * worker and client have their own connection.
+   */
+  config?: DurableAgentConfig;
+  model?: ModelClientOptions;
+  /**
+   * Where conversation segments, large tool outputs and offloaded payloads live; every worker and client of the
+   * namespace must reach the same one. Default: the configuration's (DURABLE_AGENT_STORE), opened at the worker's
+   * start or the client's first use, and closed by {@link DurableAgentPlugin.close}.
+   */
+  store?: BlobStore;
+  /** OpenTelemetry for runs, model steps and tool calls: `startTracing().worker` (durable-agent/worker). */
+  tracing?: WorkerTracing;
+}
+
+/** The name Temporal shows for this plugin (worker heartbeats, the SDK's logs). */
+export const PLUGIN_NAME = 'durable-agent';
+
+/**
+ * @example
+ * const agents = new DurableAgentPlugin({ agents: [opsAgent] });
+ * const worker = await Worker.create({
+ *   connection, taskQueue: 'orders',
+ *   workflowsPath: require.resolve('./workflows'), // which has `export * from 'durable-agent/workflows'`
+ *   activities: myActivities, tuner: myTuner,
+ *   plugins: [agents],
+ * });
+ * await worker.run();
+ * await agents.close();
+ */
+export class DurableAgentPlugin extends SimplePlugin {
+  /** The store the activities and External Storage use (the one given, or the configured one, opened on first use). */
+  readonly store: BlobStore;
+  private readonly ownsStore: boolean;
+  private readonly agents: AgentDefinition[];
+
+  constructor(opts: DurableAgentPluginOptions = {}) {
+    const config = opts.config ?? configFromEnv();
+    const keys = encryptionEnv(config.encryption);
+    const agents = opts.agents ?? [];
+    const store = opts.store ?? new DeferredBlobStore(storeConfigFrom(config.store), (opened) => withPayloadEncryption(opened, keys));
+    // Built when a worker is configured, not before: a client-only plugin needs no model, and no key for one.
+    const activities = () => {
+      const model = createModelClient(opts.model, config.model);
+      return createActivities({
+        registry: new AgentRegistry(agents),
+        anthropic: model.anthropic,
+        scripted: model.scripted,
+        store,
+        payloads: config.payloads,
+        modelOverride: config.model.modelOverride,
+      });
+    };
+    const converter: Partial<DataConverter> = {
+      payloadCodecs: payloadCodecs(keys),
+      // Payloads over the threshold (a long run's carried trace, a big prompt) go to the store; history keeps a
+      // reference. Failure messages and stacks are payloads too, so the codec encrypts them.
+      externalStorage: externalStorage(store, { thresholdBytes: config.payloads.offloadBytes }),
+      failureConverterPath: FAILURE_CONVERTER_PATH,
+    };
+    super({
+      name: PLUGIN_NAME,
+      dataConverter: (existing) => mergeDataConverter(existing, converter),
+      clientInterceptors: tracingInterceptors(),
+      activities: (existing) => ({ ...(existing ?? {}), ...activities() }),
+      workerInterceptors: {
+        workflowModules: workflowModules(Boolean(opts.tracing)),
+        activity: opts.tracing?.activityInterceptors ?? [],
+      },
+      // The store opens before the worker polls, so a store that cannot open fails the start in one line rather
+      // than the first run's first offloaded payload.
+      runContext: async (next) => {
+        if (store instanceof DeferredBlobStore) await store.open();
+        await next();
+      },
+    });
+    this.store = store;
+    this.ownsStore = !opts.store;
+    this.agents = agents;
+    this.sinks = opts.tracing?.sinks ?? DROP_WORKFLOW_SPANS;
+  }
+
+  private readonly sinks: NonNullable<WorkerOptions['sinks']>;
+
+  override configureWorker(options: WorkerOptions): WorkerOptions {
+    warnOfUnprovenApprovers(this.agents, options.namespace ?? 'default');
+    return super.configureWorker(this.withSinks(withAgentWorkflows(options)));
+  }
+
+  override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
+    return super.configureReplayWorker(this.withSinks(withAgentWorkflows(options)));
+  }
+
+  /** A bundle made with this plugin (`bundleWorkflowCode({ plugins })`) carries what a worker would add itself. */
+  override configureBundler(options: BundleOptions): BundleOptions {
+    const modules = new Set(options.workflowInterceptorModules ?? []);
+    return super.configureBundler({
+      ...options,
+      workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
+      failureConverterPath: options.failureConverterPath ?? FAILURE_CONVERTER_PATH,
+      // SimplePlugin appends the plugin's modules; a worker that bundles for itself has added them already.
+      workflowInterceptorModules: [...modules].filter((m) => !workflowModules(true).includes(m)),
+    });
+  }
+
+  /** Closes the store if the plugin opened it (a PostgreSQL pool keeps a process alive). Call once workers stop. */
+  async close(): Promise<void> {
+    if (this.ownsStore) await this.store.close();
+  }
+
+  /** The workflow's spans leave the sandbox through `exporter`; a worker that already has one (its own tracing) keeps it. */
+  private withSinks<T extends WorkerOptions | ReplayWorkerOptions>(options: T): T {
+    if (options.sinks?.exporter) return options;
+    return { ...options, sinks: { ...options.sinks, ...this.sinks } };
+  }
+}
+
+/** Our workflows unless the worker names its own (which then must export ours too) or brings a bundle. */
+function withAgentWorkflows<T extends WorkerOptions | ReplayWorkerOptions>(options: T): T {
+  if (options.workflowsPath || options.workflowBundle) return options;
+  return { ...options, workflowsPath: WORKFLOWS_PATH };
+}
+
+/**
+ * The application's converter with ours added. Codecs: the application's, then ours. External Storage and the
+ * failure converter cannot be two: an application with its own is refused, since the runs' offloaded payloads
+ * would be unreadable and their failure text unencrypted.
+ */
+export function mergeDataConverter(existing: DataConverter | undefined, ours: Partial<DataConverter>): DataConverter {
+  for (const key of ['externalStorage', 'failureConverterPath'] as const) {
+    const theirs = existing?.[key];
+    if (theirs !== undefined && theirs !== ours[key]) {
+      throw new Error(`durable-agent's plugin needs its own dataConverter.${key}; this worker or client already has one (see docs/package.md)`);
+    }
+  }
+  return {
+    ...existing,
+    ...ours,
+    payloadCodecs: [...(existing?.payloadCodecs ?? []), ...(ours.payloadCodecs ?? [])],
+  };
+}
+
+/** Each warning once per process, however many workers it creates. */
+const warned = new Set<string>();
+
+function warnOfUnprovenApprovers(agents: AgentDefinition[], namespace: string): void {
+  const warning = unprovenApproversWarning(agents, namespace);
+  if (!warning || warned.has(warning)) return;
+  warned.add(warning);
+  Runtime.instance().logger.warn(warning);
+}
+
+/**
+ * What the worker says at start when an agent takes `by` as written: without approver keys, a resolution's name is
+ * a claim any client of the namespace can make (docs/security.md).
+ */
+export function unprovenApproversWarning(agents: AgentDefinition[], namespace: string): string | undefined {
+  const open = agents.filter((a) => !requiresProof(a.approverKeys)).map((a) => a.name);
+  if (open.length === 0) return undefined;
+  return (
+    `agent${open.length === 1 ? '' : 's'} ${open.join(', ')} ${open.length === 1 ? 'has' : 'have'} no approver keys: anyone with write ` +
+    `access to namespace "${namespace}" can resolve ${open.length === 1 ? 'its' : 'their'} escalations as anyone (see docs/security.md)`
+  );
+}
