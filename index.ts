@@ -1,6 +1,5 @@
 /** durable-agent's public API: define tools and agents, run a worker, start and steer runs. */
 export { defineAgent, defineTool, ToolError, type AgentDefinition, type ToolDefinition } from './agents/define';
-export { createAgentWorker, type AgentWorkerOptions } from './workers/agent-worker';
 export {
   AgentClient,
   AgentRun,
