@@ -12,6 +12,8 @@ import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { opsAgent } from '../examples/ops-agent/agent';
 import { bundleAgentWorkflows, DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
+import { DurableAgentPlugin } from '../workers/plugin';
+import { LocalBlobStore } from '../stores/local-store';
 import { quietLogger } from './helpers/quiet-logger';
 import { testAgent } from './fixtures/test-agent';
 import { EXECUTION_SEPARATOR, RECORDED_RUNS } from './helpers/recorded-runs';
@@ -96,6 +98,13 @@ test('the current histories replay the same without the tracing interceptors (an
   const { code } = await bundleAgentWorkflows({ traced: false, logger: quietLogger });
   expect(code).not.toContain('OpenTelemetryInboundInterceptor');
   await replayAll('.', { workflowBundle: { code } });
+}, 180_000);
+
+// A replay worker gets the same plugin as a live one: the workflows (bundled from the plugin's path here), the data
+// converter and the span sink, with nothing named by hand.
+test('the current histories replay on a replay worker configured by DurableAgentPlugin alone', async () => {
+  const plugin = new DurableAgentPlugin({ store: await LocalBlobStore.open(mkdtempSync(join(tmpdir(), 'replay-plugin-'))) });
+  await replayAll('.', { plugins: [plugin] });
 }, 180_000);
 
 async function replayAll(generation: string, options: Parameters<typeof Worker.runReplayHistories>[0]): Promise<void> {
