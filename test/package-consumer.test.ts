@@ -105,6 +105,12 @@ test('only the exports map resolves: a deep import into dist is refused', async 
   expect(await attempt('durable-agent/dist/stores/config')).toBe('not exported');
 });
 
+test("the main entry loads no worker code: a service that only starts and resolves runs stays without Temporal's native core", async () => {
+  const script = "require('durable-agent'); console.log(Object.keys(require.cache).filter((m) => /@temporalio[\\/](worker|core-bridge)/.test(m)).length)";
+  const { stdout } = await run(process.execPath, ['-e', script], { cwd: app });
+  expect(stdout.trim()).toBe('0');
+});
+
 describe.each([
   ['cjs', 'cjs-main.js'],
   ['esm', 'esm-main.mjs'],
