@@ -4,7 +4,7 @@
  * the worker is started with --metrics).
  */
 import type { MetricCounter } from '@temporalio/common';
-import { metricMeter } from '@temporalio/workflow';
+import { metricMeter, workflowInfo } from '@temporalio/workflow';
 import { DECISIONS, ESCALATION_KINDS } from '../common/escalation';
 import { TOOL_EFFECTS } from '../common/run';
 import { TOOL_CALL_ERROR_CODES, type TraceEventBody } from '../common/trace';
@@ -14,15 +14,28 @@ const CONTENT_BLOCK = '(content block)';
 
 let counters: Record<string, MetricCounter> | undefined;
 
-/** Created on first use, inside the workflow context. */
+/**
+ * Created on first use, inside the workflow context. Exported with the runtime's own metrics, so the names follow
+ * its exporter's conventions: no `_total` here (workers/prometheus.ts has the exporter append it, as it does to
+ * Temporal's counters) and snake_case labels like Temporal's `task_queue` and `workflow_type`.
+ */
 function get(): Record<string, MetricCounter> {
-  counters ??= {
-    validation: metricMeter.createCounter('durable_agent_validation_failures', 'calls', 'tool calls refused before dispatch'),
-    corrective: metricMeter.createCounter('durable_agent_corrective_retries', 'retries', 'corrective attempts given to the model'),
-    escalations: metricMeter.createCounter('durable_agent_escalations', 'escalations', 'escalations raised, by kind'),
-    resolutions: metricMeter.createCounter('durable_agent_resolutions', 'resolutions', 'resolutions received, by decision and outcome'),
-    tokens: metricMeter.createCounter('durable_agent_tokens', 'tokens', 'model tokens, by direction'),
-    actions: metricMeter.createCounter('durable_agent_actions', 'actions', 'write and irreversible calls that ran'),
+  if (counters) return counters;
+  const info = workflowInfo();
+  const meter = metricMeter.withTags({
+    task_queue: info.taskQueue,
+    workflow_type: info.workflowType,
+    // The SDK tags workflow metrics with a camelCase `workflowType`; its tag composition drops a tag set to null,
+    // which is the only way to take one off. (The worker adds `taskQueue` outside the sandbox, out of reach here.)
+    workflowType: null as unknown as string,
+  });
+  counters = {
+    validation: meter.createCounter('durable_agent_validation_failures', 'calls', 'tool calls refused before dispatch'),
+    corrective: meter.createCounter('durable_agent_corrective_retries', 'retries', 'corrective attempts given to the model'),
+    escalations: meter.createCounter('durable_agent_escalations', 'escalations', 'escalations raised, by kind'),
+    resolutions: meter.createCounter('durable_agent_resolutions', 'resolutions', 'resolutions received, by decision and outcome'),
+    tokens: meter.createCounter('durable_agent_tokens', 'tokens', 'model tokens, by direction'),
+    actions: meter.createCounter('durable_agent_actions', 'actions', 'write and irreversible calls that ran'),
   };
   return counters;
 }

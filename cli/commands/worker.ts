@@ -14,6 +14,7 @@ import { isHostPort } from '../../common/port';
 import { WORKER_DEFAULTS } from '../../common/defaults';
 import { describeTraceDestination, type TraceDestination } from '../../common/trace-destination';
 import { chooseModel, describeModelChoice, type ModelClientOptions } from '../../workers/model-client';
+import { prometheusMetrics } from '../../workers/prometheus';
 import { loadAgents } from '../agents';
 import { cliConfig, connectionError, ensureTemporalAnswers, globalOptions, settingsFrom } from '../connect';
 import { print } from '../output';
@@ -121,7 +122,7 @@ export function workerCommand(): Command {
           : new DefaultLogger(opts.logLevel);
       Runtime.install({
         logger,
-        ...(metrics ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metrics } } } } : {}),
+        ...(metrics ? { telemetryOptions: { metrics: prometheusMetrics(metrics) } } : {}),
       });
       const { createAgentWorker } = await import('../../workers/agent-worker');
       // Before the worker exists: the provider is registered globally, and activity spans need its context manager.
