@@ -3,7 +3,8 @@
  * interceptors (`@temporalio/interceptors-opentelemetry`) and labelled with the run's correlation id.
  *
  * Where spans go follows the standard environment: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
- * `OTEL_EXPORTER_OTLP_ENDPOINT` → OTLP over HTTP; otherwise the console, as one JSON object per line on stderr
+ * `OTEL_EXPORTER_OTLP_ENDPOINT` → OTLP, encoded as `OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL` says (`http/protobuf` by
+ * default, `http/json`, `grpc`); otherwise the console, as one JSON object per line on stderr
  * (stdout is the CLI's). `DURABLE_AGENT_TRACES` (or `OTEL_TRACES_EXPORTER`) = `off` | `console` | `otlp` overrides.
  *
  * Spans are made in two places: activity spans in this process (an AsyncLocalStorage context manager keeps the
@@ -11,7 +12,9 @@
  * the `exporter` sink (workflows/tracing-interceptors.ts). Both end in the same span processor.
  */
 import { context, propagation, trace, type Attributes, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { envDetectorSync, Resource } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
@@ -39,7 +42,7 @@ import type {
 import { activitySpanAttributes, runSpanAttributes } from '../common/span-attributes';
 import { configFromEnv } from '../common/config';
 import { containsApiKey, scrubString } from '../common/redact';
-import { type TraceDestination } from '../common/trace-destination';
+import { type OtlpProtocol, type TraceDestination } from '../common/trace-destination';
 
 export { describeTraceDestination, traceDestination, TRACES_ENV, type TraceDestination } from '../common/trace-destination';
 export const SERVICE_NAME = 'durable-agent-worker';
@@ -95,9 +98,8 @@ export function startTracing(opts: TracingOptions = {}): Tracing {
   const exporter = opts.exporter ?? spanExporterFor(destination, opts.stream);
   if (!exporter) throw new Error(`tracing is off (${destination.kind === 'off' ? destination.reason : destination.kind})`);
   // OTLP: batched, one request per batch. Console and tests: each span as it ends.
-  const processor = new ScrubbingSpanProcessor(
-    exporter instanceof OTLPTraceExporter ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(exporter),
-  );
+  const batched = !opts.exporter && destination.kind === 'otlp';
+  const processor = new ScrubbingSpanProcessor(batched ? new BatchSpanProcessor(exporter) : new SimpleSpanProcessor(exporter));
   const provider = new NodeTracerProvider({ resource, spanProcessors: [processor] });
   provider.register();
   const tracer = provider.getTracer('durable-agent');
@@ -148,17 +150,28 @@ function workflowSpanSink(processor: SpanProcessor, resource: Resource): Injecte
 }
 
 /**
- * The exporter for a destination: OTLP over HTTP (which also reads `OTEL_EXPORTER_OTLP_HEADERS` and the like), JSON
- * lines on `stream` (stderr by default), or none when tracing is off.
+ * The exporter for a destination: OTLP in its protocol's encoding (each also reads `OTEL_EXPORTER_OTLP_HEADERS`,
+ * timeouts and the like), JSON lines on `stream` (stderr by default), or none when tracing is off.
  */
 export function spanExporterFor(destination: TraceDestination, stream: NodeJS.WritableStream = process.stderr): SpanExporter | undefined {
   switch (destination.kind) {
     case 'otlp':
-      return new OTLPTraceExporter({ url: destination.endpoint });
+      return otlpExporter(destination.protocol, destination.endpoint);
     case 'console':
       return new JsonLinesSpanExporter(stream);
     case 'off':
       return undefined;
+  }
+}
+
+function otlpExporter(protocol: OtlpProtocol, url: string): SpanExporter {
+  switch (protocol) {
+    case 'http/protobuf':
+      return new OtlpProtobufExporter({ url });
+    case 'http/json':
+      return new OtlpJsonExporter({ url });
+    case 'grpc':
+      return new OtlpGrpcExporter({ url });
   }
 }
 
