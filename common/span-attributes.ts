@@ -17,7 +17,7 @@ export const SPAN_ATTR = {
   tool: 'durable_agent.tool',
 } as const;
 
-export type SpanAttributes = Record<string, string | number>;
+export type SpanAttributes = Record<string, string | number | boolean | string[]>;
 
 /**
  * From the run's input (`AgentRunInput`): its correlation id and agent.

@@ -6,15 +6,20 @@
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
+import { createPrivateKey } from 'node:crypto';
 import { SpanStatusCode } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { defineAgent, type AgentDefinition } from '../agents/define';
+import { newSigningKey } from '../client/sign-resolution';
+import { GEN_AI } from '../common/gen-ai-attributes';
 import { SPAN_ATTR } from '../common/span-attributes';
+import { APPROVAL_ATTR } from '../workflows/approval-span';
 import { createAgentWorker } from '../workers/agent-worker';
 import { DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
 import { JsonLinesSpanExporter, startTracing, type Tracing } from '../workers/tracing';
-import { testAgent } from './fixtures/test-agent';
-import { scheduledActivities, uniqueId, waitForEscalation } from './helpers/runs';
+import { testAgent, wireMoney } from './fixtures/test-agent';
+import { eventsOf, scheduledActivities, uniqueId, waitForEscalation } from './helpers/runs';
 import { useTestEnv } from './helpers/test-env';
 import type { AgentRun } from '../client/agent-client';
 import { traceQuery } from '../workflows/messages';
@@ -53,9 +58,9 @@ beforeAll(async () => {
 });
 afterAll(async () => new Promise((resolve) => (modelProxy ? modelProxy.close(resolve) : resolve(undefined))));
 
-async function withTracedWorker<T>(fn: (worker: Worker) => Promise<T>): Promise<T> {
+async function withTracedWorker<T>(fn: (worker: Worker) => Promise<T>, agents: AgentDefinition[] = [testAgent]): Promise<T> {
   const worker = await createAgentWorker({
-    agents: [testAgent],
+    agents,
     connection,
     namespace: env().server.namespace,
     taskQueue: env().taskQueue,
@@ -102,6 +107,8 @@ function render(spans: ReadableSpan[]): string {
   for (const root of children(undefined)) walk(root, 0);
   return lines.join('\n');
 }
+
+const msOf = ([seconds, nanos]: [number, number]) => seconds * 1000 + Math.floor(nanos / 1e6);
 
 function countBy(names: string[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -171,6 +178,50 @@ test('a run is one trace: StartWorkflow → RunWorkflow → StartActivity → Ru
       for (const s of named(spans, 'StartActivity:tool.echo').concat(named(spans, 'RunActivity:tool.echo'))) {
         expect({ tool: attr(s, SPAN_ATTR.tool), step: attr(s, SPAN_ATTR.step) }).toEqual({ tool: 'echo', step: 1 });
       }
+      // OpenTelemetry's GenAI conventions: the run is invoke_agent, each model step one chat, each tool call one
+      // execute_tool (the StartActivity spans: one per step or call, whatever its attempts), with what the run's
+      // own trace recorded: the model's usage and the model's tool_use ids.
+      const result = await run.result();
+      const ours = spans.filter((s) => s.instrumentationLibrary.name !== 'com.anthropic.sdk.typescript');
+      for (const span of ours) {
+        expect({ span: span.name, conversation: attr(span, GEN_AI.conversationId), agent: attr(span, GEN_AI.agentName) }).toEqual({
+          span: span.name,
+          conversation: correlationId,
+          agent: 'tester',
+        });
+      }
+      expect(runSpan.attributes).toMatchObject({
+        [GEN_AI.operation]: 'invoke_agent',
+        [GEN_AI.provider]: 'anthropic',
+        [GEN_AI.requestModel]: 'claude-test',
+      });
+      const operations = ours.filter((s) => attr(s, GEN_AI.operation) !== undefined);
+      expect(countBy(operations.map((s) => `${String(attr(s, GEN_AI.operation))} ${s.name}`))).toEqual({
+        'invoke_agent RunWorkflow:agentWorkflow': 1,
+        'chat StartActivity:model.call': 2,
+        'execute_tool StartActivity:tool.echo': 1,
+      });
+      const responses = eventsOf(result.trace, 'model_response');
+      const chats = named(spans, 'StartActivity:model.call').sort((a, b) => Number(attr(a, SPAN_ATTR.step)) - Number(attr(b, SPAN_ATTR.step)));
+      expect(chats.map((s) => s.attributes)).toEqual(
+        responses.map((r) =>
+          expect.objectContaining({
+            [GEN_AI.provider]: 'anthropic',
+            [GEN_AI.requestModel]: 'claude-test',
+            [GEN_AI.responseModel]: expect.any(String),
+            [GEN_AI.inputTokens]: r.usage.inputTokens,
+            [GEN_AI.outputTokens]: r.usage.outputTokens,
+            [GEN_AI.finishReasons]: [r.stopReason],
+          }),
+        ),
+      );
+      expect(responses.every((r) => r.usage.inputTokens > 0 && r.usage.outputTokens > 0)).toBe(true);
+      const [echoCall] = eventsOf(result.trace, 'tool_call');
+      expect(named(spans, 'StartActivity:tool.echo')[0]?.attributes).toMatchObject({
+        [GEN_AI.toolName]: 'echo',
+        [GEN_AI.toolCallId]: echoCall?.toolUseId,
+        [GEN_AI.toolType]: 'function',
+      });
       if (process.env.PRINT_SPAN_TREE) console.log(tree);
     }
 
@@ -197,6 +248,32 @@ test('an escalated run: the update and query handlers are traced and labelled, t
 
     const { spans } = await traceOf(run, correlationId);
     expect(named(spans, 'RunActivity:tool.wire_money')).toHaveLength(1);
+
+    // The approval's span: from the escalation to the decision, a child of the run's span, linked from the tool
+    // call it let run. `by: 'pat'` was not signed (this agent has no approver keys): a claim, so no one is named.
+    const approvals = named(spans, 'approval ');
+    expect(approvals.map((s) => s.name)).toEqual(['approval approval_required']);
+    const approval = approvals[0] as ReadableSpan;
+    expect(approval.parentSpanId).toBe(named(spans, 'RunWorkflow:')[0]?.spanContext().spanId);
+    expect(approval.attributes).toMatchObject({
+      [APPROVAL_ATTR.escalationId]: escalation.id,
+      [APPROVAL_ATTR.kind]: 'approval_required',
+      [APPROVAL_ATTR.decision]: 'approve',
+      [APPROVAL_ATTR.verified]: false,
+      [GEN_AI.toolName]: 'wire_money',
+      [GEN_AI.toolCallId]: escalation.proposedCall?.toolUseId,
+      [GEN_AI.conversationId]: correlationId,
+      [SPAN_ATTR.correlationId]: correlationId,
+    });
+    expect(approval.attributes[APPROVAL_ATTR.resolvedBy]).toBeUndefined();
+    expect(JSON.stringify(approval.attributes)).not.toContain('pat');
+    // It starts when the escalation was raised (the workflow's clock) and ends once the decision arrived.
+    expect(msOf(approval.startTime)).toBe(Date.parse(escalation.raisedAt));
+    expect(msOf(approval.endTime)).toBeGreaterThan(msOf(approval.startTime));
+    const toolCall = named(spans, 'StartActivity:tool.wire_money')[0] as ReadableSpan;
+    expect(toolCall.attributes[GEN_AI.toolCallId]).toBe(escalation.proposedCall?.toolUseId);
+    expect(toolCall.links.map((l) => [l.context.spanId, l.attributes?.['durable_agent.link']])).toEqual([[approval.spanContext().spanId, 'approval']]);
+    expect(msOf(toolCall.startTime)).toBeGreaterThanOrEqual(msOf(approval.endTime));
     // Handlers run in the trace of whoever called them (the client's query or update), and are labelled with the run.
     const handlers = exporter
       .getFinishedSpans()
@@ -211,6 +288,64 @@ test('an escalated run: the update and query handlers are traced and labelled, t
     await Worker.runReplayHistory({ workflowBundle: BUNDLE, sinks: tracing.worker.sinks }, await run.handle.fetchHistory(), run.workflowId);
     await tracing.forceFlush();
     expect(exporter.getFinishedSpans().filter((s) => attr(s, 'temporalWorkflowId') === run.workflowId)).toEqual([]);
+  });
+});
+
+describe('approval spans', () => {
+  const pat = newSigningKey();
+  const inbox = newSigningKey();
+  const signedAgent = defineAgent({
+    name: 'tester',
+    model: 'claude-test',
+    system: 'You are a test agent.',
+    tools: [wireMoney],
+    approverKeys: { people: { pat: pat.publicKey }, issuers: { inbox: inbox.publicKey } },
+  });
+  const signer = (name: string, key: { privateKeyPem: string }) => ({ name, key: createPrivateKey(key.privateKeyPem) });
+
+  test('a signed decision names who decided, and whose key proved it; an issuer vouching for a person names both', async () => {
+    exporter.reset();
+    await withTracedWorker(async () => {
+      const cases = [
+        { by: 'pat', key: signer('pat', pat), signerName: 'pat' },
+        { by: 'sam', key: signer('inbox', inbox), signerName: 'inbox' },
+      ];
+      for (const { by, key, signerName } of cases) {
+        const correlationId = uniqueId('otel-signed');
+        const run = await env().client.start('tester', 'pay acme', { scenario: 'approval', correlationId });
+        const escalation = await waitForEscalation(run);
+        await run.resolve({ escalationId: escalation.id, decision: 'reject', by, text: 'not this week' }, { signer: key });
+        expect((await run.result()).status).toBe('completed');
+        const { spans } = await traceOf(run, correlationId);
+        const [approval] = named(spans, 'approval ');
+        expect(approval?.attributes).toMatchObject({
+          [APPROVAL_ATTR.decision]: 'reject',
+          [APPROVAL_ATTR.verified]: true,
+          [APPROVAL_ATTR.resolvedBy]: by,
+          [APPROVAL_ATTR.signer]: signerName,
+        });
+        // Rejected: the call never ran, so no tool span links to the approval.
+        expect(named(spans, 'StartActivity:tool.wire_money')).toEqual([]);
+      }
+    }, [signedAgent]);
+  });
+
+  test('an escalation about a call that already ran (its effect unverified) links to that call\'s span', async () => {
+    exporter.reset();
+    const correlationId = uniqueId('otel-verify');
+    await withTracedWorker(async () => {
+      const run = await env().client.start('tester', 'write', { scenario: 'leaky-write', correlationId });
+      const escalation = await waitForEscalation(run);
+      expect(escalation.kind).toBe('verification_failed');
+      await run.resolve({ escalationId: escalation.id, decision: 'answer', by: 'pat', text: 'check the store by hand' });
+      expect((await run.result()).status).toBe('completed');
+      const { spans } = await traceOf(run, correlationId);
+      const [approval] = named(spans, 'approval ');
+      const toolCall = named(spans, 'StartActivity:tool.leaky_write').find((s) => s.name === 'StartActivity:tool.leaky_write');
+      expect(approval?.name).toBe('approval verification_failed');
+      expect(approval?.attributes).toMatchObject({ [APPROVAL_ATTR.decision]: 'answer', [GEN_AI.toolCallId]: escalation.proposedCall?.toolUseId });
+      expect(approval?.links.map((l) => [l.context.spanId, l.attributes?.['durable_agent.link']])).toEqual([[toolCall?.spanContext().spanId, 'tool_call']]);
+    });
   });
 });
 

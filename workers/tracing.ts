@@ -39,6 +39,7 @@ import type {
   InjectedSinks,
   Next,
 } from '@temporalio/worker';
+import { genAiRunAttributes } from '../common/gen-ai-attributes';
 import { activitySpanAttributes, runSpanAttributes } from '../common/span-attributes';
 import { configFromEnv } from '../common/config';
 import { containsApiKey, scrubString } from '../common/redact';
@@ -187,7 +188,9 @@ class RunAttributesActivityInbound implements ActivityInboundCallsInterceptor {
     const baggage = propagation.getBaggage(context.active());
     const ours = (baggage?.getAllEntries() ?? []).filter(([key]) => key.startsWith(BAGGAGE_PREFIX));
     for (const [key, entry] of ours) attributes[key] = entry.value;
-    Object.assign(attributes, activitySpanAttributes(this.ctx.info.activityType, input.args));
+    // The GenAI operation (chat, execute_tool) is on the workflow's StartActivity span, one per step or call;
+    // here, one per attempt, only the run's identity in the conventions' names.
+    Object.assign(attributes, genAiRunAttributes(attributes), activitySpanAttributes(this.ctx.info.activityType, input.args));
     trace.getActiveSpan()?.setAttributes(attributes);
     if (!baggage || ours.length === 0) return next(input);
     // The baggage only carried the run's labels from the workflow to here. Propagators send baggage with every

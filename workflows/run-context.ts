@@ -9,6 +9,7 @@ import type { AgentRunInput, AgentSpec, LedgerEntry, Recommendation, RunLimits, 
 import { AGENT_STATUS, ESCALATION_PENDING } from '../common/search-attributes';
 import type { ToolCallError } from '../common/trace';
 import { agentActivities } from './activity-stubs';
+import { traceApproval } from './approval-span';
 import { requiresProof } from '../common/approval-proof';
 import { Conversation } from './conversation';
 import { EscalationDesk } from './escalation-desk';
@@ -171,7 +172,7 @@ export class RunContext {
     // An accepted edit runs with the arguments its check returned: exactly the keys the tool's schema declares, so
     // the ledger records what ran and not whatever else the person (or whoever sent the Update) put in.
     const checked = new Map<Resolution, Record<string, unknown>>();
-    const outcome = await this.desk.waitFor(escalation, async (resolution) => {
+    const waiting = this.desk.waitFor(escalation, async (resolution) => {
       if (resolution.decision !== 'edit' || !escalation.proposedCall) return undefined;
       // Corrected arguments go through the tool's schema too: a person's typo is not executed either.
       const check = await agentActivities['agent.checkToolArgs']({
@@ -187,6 +188,8 @@ export class RunContext {
       const fields = check.error.fields?.map((f) => `${f.path}: expected ${f.expected}, got ${f.received}`).join('; ');
       return `edited arguments rejected: ${fields ?? check.error.message}`;
     });
+    traceApproval(escalation, this.input, waiting);
+    const outcome = await waiting;
     if (outcome === 'timeout') {
       throw new RunEnded('timed_out', `escalation ${escalation.id} (${kind}) waited ${timeoutMs} ms with no decision; no action was taken`);
     }
