@@ -6,7 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
-import type { WorkerOptions } from '@temporalio/worker';
+import type { BundleOptions, WorkerOptions } from '@temporalio/worker';
 import { defineAgent, defineTool } from '../agents/define';
 import { LocalBlobStore } from '../stores/local-store';
 import { mergeDataConverter, DurableAgentPlugin } from '../workers/plugin';
@@ -50,8 +50,8 @@ test('a traced plugin adds the tracing interceptor modules and sink, and a bundl
   // The worker bundles with the modules it was configured with, and passes its plugins to the bundler too.
   const bundle = plugin.configureBundler({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: options.interceptors?.workflowModules });
   expect(bundle.workflowInterceptorModules).toEqual([...WORKFLOW_INTERCEPTOR_MODULES]);
-  expect(plugin.configureBundler({}).workflowsPath).toBe(WORKFLOWS_PATH);
-  expect(plugin.configureBundler({}).failureConverterPath).toBe(FAILURE_CONVERTER_PATH);
+  expect(plugin.configureBundler({} as BundleOptions).workflowsPath).toBe(WORKFLOWS_PATH);
+  expect(plugin.configureBundler({} as BundleOptions).failureConverterPath).toBe(FAILURE_CONVERTER_PATH);
 });
 
 test("the application's codecs come first and ours after; its own External Storage or failure converter is refused", () => {
