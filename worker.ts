@@ -7,7 +7,7 @@ export { createAgentWorker, type AgentWorkerOptions } from './workers/agent-work
 export type { ModelClientOptions } from './workers/model-client';
 export { startTracing, type Tracing, type TracingOptions, type WorkerTracing } from './workers/tracing';
 export { createJsonLogger, type JsonLoggerOptions } from './workers/json-logger';
-export { bundleAgentWorkflows, DROP_WORKFLOW_SPANS } from './workers/workflow-bundle';
+export { bundleAgentWorkflows, SILENT_SINKS } from './workers/workflow-bundle';
 export type { BlobStore } from './stores/blob-store';
 export { openBlobStore, storeConfigFrom, storeConfigFromEnv, type StoreConfig } from './stores/config';
 export { withPayloadEncryption } from './stores/encrypted-store';

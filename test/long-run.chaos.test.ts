@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { externalStorage } from '../stores/temporal-storage-driver';
-import { DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
+import { SILENT_SINKS } from '../workers/workflow-bundle';
 import { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { defineAgent, defineTool } from '../agents/define';
@@ -155,7 +155,7 @@ async function longRun({ steps: STEPS, store, client, continueAsNew, label }: Lo
     // Every execution, the continue-as-new decisions included, replays deterministically from its history.
     const failures: string[] = [];
     for await (const replay of Worker.runReplayHistories(
-      { workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string }, sinks: DROP_WORKFLOW_SPANS, dataConverter: { externalStorage: externalStorage(store) } },
+      { workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string }, sinks: SILENT_SINKS, dataConverter: { externalStorage: externalStorage(store) } },
       histories,
     )) {
       if (replay.error) failures.push(replay.error.message);

@@ -3,7 +3,7 @@
  * failing servers, a stalled answer, a dropped connection, a truncated or garbled body, and responses the agent
  * must not act on. docs/reliability.md lists each fault, its guarantee and the test here that shows it.
  */
-import { DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
+import { SILENT_SINKS } from '../workers/workflow-bundle';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
@@ -229,7 +229,7 @@ test('a model failure recorded before failed steps escalated still replays: that
   const file = join(__dirname, 'histories', 'before-model-escalation', 'model-overloaded-fails.json');
   const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
   await Worker.runReplayHistory(
-    { workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string }, sinks: DROP_WORKFLOW_SPANS },
+    { workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string }, sinks: SILENT_SINKS },
     history,
     'tester-recorded-model-overloaded-fails',
   );

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { z } from 'zod';
-import { DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
+import { SILENT_SINKS } from '../workers/workflow-bundle';
 import { defineAgent, defineTool } from '../agents/define';
 import type { AgentRun } from '../client/agent-client';
 import type { RunOptions } from '../common/run';
@@ -180,7 +180,7 @@ test('a run recorded before the rate-limit budget (five 529s spent its attempts 
   const file = join(__dirname, 'histories', 'before-rate-limit-budget', 'model-overloaded-answer.json');
   const history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
   await Worker.runReplayHistory(
-    { workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string }, sinks: DROP_WORKFLOW_SPANS },
+    { workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string }, sinks: SILENT_SINKS },
     history,
     'tester-recorded-model-overloaded-answer',
   );

@@ -16,7 +16,7 @@ import { GEN_AI } from '../common/gen-ai-attributes';
 import { SPAN_ATTR } from '../common/span-attributes';
 import { APPROVAL_ATTR } from '../workflows/approval-span';
 import { createAgentWorker } from '../workers/agent-worker';
-import { DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
+import { SILENT_SINKS } from '../workers/workflow-bundle';
 import { JsonLinesSpanExporter, startTracing, type Tracing } from '../workers/tracing';
 import { testAgent, wireMoney } from './fixtures/test-agent';
 import { eventsOf, scheduledActivities, uniqueId, waitForEscalation } from './helpers/runs';
@@ -284,8 +284,8 @@ test('an escalated run: the update and query handlers are traced and labelled, t
 
     // A traced run replays: the interceptors add no command, and replay sends no span.
     exporter.reset();
-    await Worker.runReplayHistory({ workflowBundle: BUNDLE, sinks: DROP_WORKFLOW_SPANS }, await run.handle.fetchHistory(), run.workflowId);
-    await Worker.runReplayHistory({ workflowBundle: BUNDLE, sinks: tracing.worker.sinks }, await run.handle.fetchHistory(), run.workflowId);
+    await Worker.runReplayHistory({ workflowBundle: BUNDLE, sinks: SILENT_SINKS }, await run.handle.fetchHistory(), run.workflowId);
+    await Worker.runReplayHistory({ workflowBundle: BUNDLE, sinks: { ...SILENT_SINKS, ...tracing.worker.sinks } }, await run.handle.fetchHistory(), run.workflowId);
     await tracing.forceFlush();
     expect(exporter.getFinishedSpans().filter((s) => attr(s, 'temporalWorkflowId') === run.workflowId)).toEqual([]);
   });

@@ -10,7 +10,7 @@ import type { BundleOptions, WorkerOptions } from '@temporalio/worker';
 import { defineAgent, defineTool } from '../agents/define';
 import { LocalBlobStore } from '../stores/local-store';
 import { mergeDataConverter, DurableAgentPlugin } from '../workers/plugin';
-import { DROP_WORKFLOW_SPANS, FAILURE_CONVERTER_PATH, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../workers/workflow-bundle';
+import { SILENT_SINKS, FAILURE_CONVERTER_PATH, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../workers/workflow-bundle';
 import type { WorkerTracing } from '../workers/tracing';
 import { z } from 'zod';
 
@@ -26,7 +26,9 @@ test('a worker gets our activities next to its own, our workflows when it names 
   const options = plugin.configureWorker({ ...base, activities: mine });
   expect(Object.keys(options.activities ?? {})).toEqual(expect.arrayContaining(['shout', 'agent.describe', 'model.call', 'tool.echo']));
   expect(options.workflowsPath).toBe(WORKFLOWS_PATH);
-  expect(options.sinks).toEqual(DROP_WORKFLOW_SPANS);
+  expect(options.sinks?.exporter).toBe(SILENT_SINKS.exporter);
+  // The counters go to the worker's own sink (workers/metrics-sink.ts), never on replay.
+  expect(options.sinks?.durableAgentMetrics?.add).toMatchObject({ callDuringReplay: false });
   expect(options.dataConverter?.failureConverterPath).toBe(FAILURE_CONVERTER_PATH);
   expect(options.dataConverter?.externalStorage).toBeDefined();
 });
@@ -37,7 +39,7 @@ test("a worker's own workflows, bundle and exporter sink are kept", async () => 
   const bundled = plugin.configureWorker({ ...base, workflowBundle: { code: '' } });
   expect(bundled.workflowsPath).toBeUndefined();
   const ownExporter = { exporter: { export: { fn: () => undefined } } };
-  expect(plugin.configureWorker({ ...base, sinks: ownExporter }).sinks).toBe(ownExporter);
+  expect(plugin.configureWorker({ ...base, sinks: ownExporter }).sinks?.exporter).toBe(ownExporter.exporter);
 });
 
 test('a traced plugin adds the tracing interceptor modules and sink, and a bundler made with it gets each module once', async () => {

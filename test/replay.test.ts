@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { opsAgent } from '../examples/ops-agent/agent';
-import { bundleAgentWorkflows, DROP_WORKFLOW_SPANS } from '../workers/workflow-bundle';
+import { bundleAgentWorkflows, SILENT_SINKS } from '../workers/workflow-bundle';
 import { DurableAgentPlugin } from '../workers/plugin';
 import { LocalBlobStore } from '../stores/local-store';
 import { quietLogger } from './helpers/quiet-logger';
@@ -68,7 +68,7 @@ function startMs(history: { events?: { eventTime?: { seconds?: unknown; nanos?: 
 const GENERATIONS = ['.', 'before-authority', 'before-trust-boundary'];
 
 // The bundle's workflow interceptors emit spans through a sink: a replay worker drops them.
-const bundle = () => ({ workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string }, sinks: DROP_WORKFLOW_SPANS });
+const bundle = () => ({ workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string }, sinks: SILENT_SINKS });
 
 test('every recorded run is committed', async () => {
   if (recording) await record();
@@ -97,7 +97,7 @@ test.each(GENERATIONS)('committed histories (%s) replay with the current workflo
 test('the current histories replay the same without the tracing interceptors (an untraced worker\'s bundle)', async () => {
   const { code } = await bundleAgentWorkflows({ traced: false, logger: quietLogger });
   expect(code).not.toContain('OpenTelemetryInboundInterceptor');
-  await replayAll('.', { workflowBundle: { code } });
+  await replayAll('.', { workflowBundle: { code }, sinks: SILENT_SINKS });
 }, 180_000);
 
 // A replay worker gets the same plugin as a live one: the workflows (bundled from the plugin's path here), the data

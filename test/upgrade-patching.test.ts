@@ -5,7 +5,7 @@
  * non-determinism error; behind `patched()`, they replay, and a new run takes the new path.
  */
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { DROP_WORKFLOW_SPANS, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../workers/workflow-bundle';
+import { SILENT_SINKS, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../workers/workflow-bundle';
 import { testAgent } from './fixtures/test-agent';
 import { committedHistories } from './helpers/committed-histories';
 import { uniqueId } from './helpers/runs';
@@ -35,7 +35,7 @@ function bundleWithChange(variant: Variant): Promise<WorkflowBundleWithSourceMap
 
 async function replayErrors(bundle: WorkflowBundleWithSourceMap): Promise<{ workflowId: string; error: Error }[]> {
   const errors: { workflowId: string; error: Error }[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, sinks: DROP_WORKFLOW_SPANS }, committedHistories().map(({ workflowId, history }) => ({ workflowId, history })))) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, sinks: SILENT_SINKS }, committedHistories().map(({ workflowId, history }) => ({ workflowId, history })))) {
     if (result.error) errors.push({ workflowId: result.workflowId, error: result.error });
   }
   return errors;

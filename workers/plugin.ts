@@ -31,8 +31,9 @@ import { DeferredBlobStore } from '../stores/deferred-store';
 import { withPayloadEncryption } from '../stores/encrypted-store';
 import { externalStorage } from '../stores/temporal-storage-driver';
 import { createModelClient, type ModelClientOptions } from './model-client';
+import { metricsSink } from './metrics-sink';
 import type { WorkerTracing } from './tracing';
-import { DROP_WORKFLOW_SPANS, FAILURE_CONVERTER_PATH, WORKFLOWS_PATH, workflowModules } from './workflow-bundle';
+import { SILENT_SINKS, FAILURE_CONVERTER_PATH, WORKFLOWS_PATH, workflowModules } from './workflow-bundle';
 
 export interface DurableAgentPluginOptions {
   /** The agents this worker runs. A plugin only for clients may name none. */
@@ -118,7 +119,8 @@ export class DurableAgentPlugin extends SimplePlugin {
     this.store = store;
     this.ownsStore = !opts.store;
     this.agents = agents;
-    this.sinks = opts.tracing?.sinks ?? DROP_WORKFLOW_SPANS;
+    // The counters' sink is the worker's (workers/metrics-sink.ts); spans go to the tracing's, or nowhere.
+    this.sinks = { ...metricsSink(), exporter: opts.tracing?.sinks.exporter ?? SILENT_SINKS.exporter };
   }
 
   private readonly sinks: NonNullable<WorkerOptions['sinks']>;
@@ -149,10 +151,12 @@ export class DurableAgentPlugin extends SimplePlugin {
     if (this.ownsStore) await this.store.close();
   }
 
-  /** The workflow's spans leave the sandbox through `exporter`; a worker that already has one (its own tracing) keeps it. */
+  /**
+   * The workflow's spans leave the sandbox through `exporter`, its counters through `durableAgentMetrics`; a worker
+   * that already has an `exporter` (its own OpenTelemetry) keeps it.
+   */
   private withSinks<T extends WorkerOptions | ReplayWorkerOptions>(options: T): T {
-    if (options.sinks?.exporter) return options;
-    return { ...options, sinks: { ...options.sinks, ...this.sinks } };
+    return { ...options, sinks: { ...this.sinks, ...options.sinks } };
   }
 }
 

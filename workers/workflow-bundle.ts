@@ -9,6 +9,7 @@
  * (bench/RESULTS.md), which is why a worker that does not trace leaves them out.
  */
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow';
+import type { MetricsSinks } from '../workflows/metrics';
 import { bundleWorkflowCode, type BundleOptions, type InjectedSinks, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 
 /** The bundle's entry: every workflow type the worker registers. */
@@ -24,11 +25,15 @@ export const FAILURE_CONVERTER_PATH = require.resolve('../data-converter/failure
 export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve('../workflows/tracing-interceptors')];
 
 /**
- * The sink every worker of these bundles needs when it does not trace, replay workers included
- * (`Worker.runReplayHistories({ workflowBundle, sinks: DROP_WORKFLOW_SPANS }, ...)`): the workflow's spans leave
- * the sandbox through `exporter`, and a worker without that sink logs an error for each span. This one drops them.
+ * The sinks a worker of these bundles needs when it neither traces nor exports counters, as a replay worker without
+ * DurableAgentPlugin (`Worker.runReplayHistories({ workflowBundle, sinks: SILENT_SINKS }, ...)`): the workflow's
+ * spans leave the sandbox through `exporter` and its counters through `durableAgentMetrics`, and a worker without
+ * those sinks logs an error for each call. These drop them. (DurableAgentPlugin gives every worker the live ones.)
  */
-export const DROP_WORKFLOW_SPANS: InjectedSinks<OpenTelemetrySinks> = { exporter: { export: { fn: () => undefined } } };
+export const SILENT_SINKS: InjectedSinks<OpenTelemetrySinks & MetricsSinks> = {
+  exporter: { export: { fn: () => undefined } },
+  durableAgentMetrics: { add: { fn: () => undefined } },
+};
 
 /**
  * Bundles the workflow code once, for workers started with a prebuilt bundle (they start in a second instead of

@@ -1,44 +1,28 @@
 /**
- * The project's counters, emitted from workflow code through Temporal's workflow metric meter: replay-safe (a
- * replayed task does not count twice) and exported by the worker's runtime with its own metrics (Prometheus, when
- * the worker is started with --metrics).
+ * The project's counters, emitted from workflow code through a sink (`durableAgentMetrics`, workers/metrics-sink.ts)
+ * that is not called on replay, so a replayed task does not count twice, and exported by the worker's runtime with
+ * its own metrics (Prometheus, when the worker is started with --metrics).
+ *
+ * Not the SDK's workflow meter: the worker tags everything emitted through it with camelCase `taskQueue` and
+ * `workflowType`, outside the sandbox, where no workflow code can take them off. The sink labels ours like
+ * Temporal's own series (`namespace`, `task_queue`, `workflow_type`), so one query joins both.
  */
-import type { MetricCounter } from '@temporalio/common';
-import { metricMeter, workflowInfo } from '@temporalio/workflow';
+import { proxySinks, type Sinks } from '@temporalio/workflow';
 import { DECISIONS, ESCALATION_KINDS } from '../common/escalation';
+import type { CounterName } from '../common/metrics';
 import { TOOL_EFFECTS } from '../common/run';
 import { TOOL_CALL_ERROR_CODES, type TraceEventBody } from '../common/trace';
 
+export interface MetricsSinks extends Sinks {
+  durableAgentMetrics: {
+    add(counter: CounterName, value: number, labels: Record<string, string>): void;
+  };
+}
+
+const { durableAgentMetrics } = proxySinks<MetricsSinks>();
+
 /** The tool name refused content blocks are filed under (activities/model-call.ts). */
 const CONTENT_BLOCK = '(content block)';
-
-let counters: Record<string, MetricCounter> | undefined;
-
-/**
- * Created on first use, inside the workflow context. Exported with the runtime's own metrics, so the names follow
- * its exporter's conventions: no `_total` here (workers/prometheus.ts has the exporter append it, as it does to
- * Temporal's counters) and snake_case labels like Temporal's `task_queue` and `workflow_type`.
- */
-function get(): Record<string, MetricCounter> {
-  if (counters) return counters;
-  const info = workflowInfo();
-  const meter = metricMeter.withTags({
-    task_queue: info.taskQueue,
-    workflow_type: info.workflowType,
-    // The SDK tags workflow metrics with a camelCase `workflowType`; its tag composition drops a tag set to null,
-    // which is the only way to take one off. (The worker adds `taskQueue` outside the sandbox, out of reach here.)
-    workflowType: null as unknown as string,
-  });
-  counters = {
-    validation: meter.createCounter('durable_agent_validation_failures', 'calls', 'tool calls refused before dispatch'),
-    corrective: meter.createCounter('durable_agent_corrective_retries', 'retries', 'corrective attempts given to the model'),
-    escalations: meter.createCounter('durable_agent_escalations', 'escalations', 'escalations raised, by kind'),
-    resolutions: meter.createCounter('durable_agent_resolutions', 'resolutions', 'resolutions received, by decision and outcome'),
-    tokens: meter.createCounter('durable_agent_tokens', 'tokens', 'model tokens, by direction'),
-    actions: meter.createCounter('durable_agent_actions', 'actions', 'write and irreversible calls that ran'),
-  };
-  return counters;
-}
 
 /**
  * A label takes only values the code knows: a tool the run has, a known code, decision or kind; `unknown` or
@@ -71,28 +55,22 @@ export function metricLabels(agent: string, event: TraceEventBody, knownTools: r
 export function countEvent(agent: string, event: TraceEventBody, knownTools: readonly string[] = []): void {
   const labels = metricLabels(agent, event, knownTools);
   if (!labels) return;
-  const c = get();
+  const add = (counter: CounterName, value: number, extra: Record<string, string> = {}) => durableAgentMetrics.add(counter, value, { ...labels, ...extra });
   switch (event.kind) {
     case 'validation_error':
-      c.validation?.add(1, labels);
-      break;
+      return add('durable_agent_validation_failures', 1);
     case 'corrective_retry':
-      c.corrective?.add(1, labels);
-      break;
+      return add('durable_agent_corrective_retries', 1);
     case 'escalation':
-      c.escalations?.add(1, labels);
-      break;
+      return add('durable_agent_escalations', 1);
     case 'resolution':
-      c.resolutions?.add(1, labels);
-      break;
+      return add('durable_agent_resolutions', 1);
     case 'model_response':
-      c.tokens?.add(event.usage.inputTokens, { ...labels, direction: 'input' });
-      c.tokens?.add(event.usage.outputTokens, { ...labels, direction: 'output' });
-      break;
+      add('durable_agent_tokens', event.usage.inputTokens, { direction: 'input' });
+      return add('durable_agent_tokens', event.usage.outputTokens, { direction: 'output' });
     case 'action':
-      c.actions?.add(1, labels);
-      break;
+      return add('durable_agent_actions', 1);
     default:
-      break;
+      return;
   }
 }

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as TemporalWorker from '@temporalio/worker';
-import { createAgentWorker } from '../../../../dist/index';
+import { createAgentWorker } from '../../../../dist/worker';
 import { PROJECT_DIST } from '../../env/paths';
 import { cachedBundle } from '../bundle-cache';
 import type { DurableAgentBundle, WorkerFactory } from '../worker-host-options';
