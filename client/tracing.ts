@@ -25,5 +25,10 @@ class RunAttributesClientInterceptor implements WorkflowClientInterceptor {
 
 /** For `new Client({ interceptors: tracingInterceptors() })`. */
 export function tracingInterceptors(): ClientInterceptors {
-  return { workflow: [new OpenTelemetryWorkflowClientInterceptor(), new RunAttributesClientInterceptor()] };
+  return { workflow: [new OpenTelemetryWorkflowClientInterceptor(), ...runLabelsInterceptors().workflow] };
+}
+
+/** Ours alone, for a client that already has Temporal's (its OpenTelemetryPlugin's), after it: inside its span. */
+export function runLabelsInterceptors(): ClientInterceptors & { workflow: WorkflowClientInterceptor[] } {
+  return { workflow: [new RunAttributesClientInterceptor()] };
 }

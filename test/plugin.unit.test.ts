@@ -10,7 +10,17 @@ import type { BundleOptions, WorkerOptions } from '@temporalio/worker';
 import { defineAgent, defineTool } from '../agents/define';
 import { LocalBlobStore } from '../stores/local-store';
 import { mergeDataConverter, DurableAgentPlugin } from '../workers/plugin';
-import { SILENT_SINKS, FAILURE_CONVERTER_PATH, WORKFLOW_INTERCEPTOR_MODULES, WORKFLOWS_PATH } from '../workers/workflow-bundle';
+import {
+  FAILURE_CONVERTER_PATH,
+  RUN_LABELS_MODULE,
+  SILENT_SINKS,
+  TEMPORAL_TRACING_MODULE,
+  WORKFLOW_INTERCEPTOR_MODULES,
+  WORKFLOWS_PATH,
+} from '../workers/workflow-bundle';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry/lib/plugin';
+import { Resource } from '@opentelemetry/resources';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { WorkerTracing } from '../workers/tracing';
 import { z } from 'zod';
 
@@ -43,15 +53,23 @@ test("a worker's own workflows, bundle and exporter sink are kept", async () => 
 });
 
 test('a traced plugin adds the tracing interceptor modules and sink, and a bundler made with it gets each module once', async () => {
-  const tracing: WorkerTracing = { activityInterceptors: [() => ({})], sinks: { exporter: { export: { fn: () => undefined } } } };
+  const temporal = new OpenTelemetryPlugin({ resource: Resource.default(), spanProcessor: new SimpleSpanProcessor(new InMemorySpanExporter()) });
+  const ours = () => ({});
+  const tracing: WorkerTracing = { plugin: temporal, activityInterceptors: [ours], sinks: { exporter: { export: { fn: () => undefined } } } };
   const plugin = new DurableAgentPlugin({ agents: [agent], store: await store(), model, tracing });
   const options = plugin.configureWorker(base);
-  expect(options.interceptors?.workflowModules).toEqual([...WORKFLOW_INTERCEPTOR_MODULES]);
-  expect(options.interceptors?.activity).toHaveLength(1);
+  // Temporal's OpenTelemetryPlugin first, so its interceptors are the outer ones and ours run inside its spans.
+  expect(options.interceptors?.workflowModules).toEqual([TEMPORAL_TRACING_MODULE, RUN_LABELS_MODULE]);
+  expect(options.interceptors?.activity).toHaveLength(2);
+  expect(options.interceptors?.activity?.[1]).toBe(ours);
+  // Its exporter sink copies the whole WorkflowInfo onto spans; ours, identity only, replaces it.
   expect(options.sinks?.exporter).toBe(tracing.sinks.exporter);
   // The worker bundles with the modules it was configured with, and passes its plugins to the bundler too.
   const bundle = plugin.configureBundler({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: options.interceptors?.workflowModules });
   expect(bundle.workflowInterceptorModules).toEqual([...WORKFLOW_INTERCEPTOR_MODULES]);
+  expect(plugin.configureBundler({} as BundleOptions).workflowInterceptorModules).toEqual([TEMPORAL_TRACING_MODULE, RUN_LABELS_MODULE]);
+  // A client: Temporal's StartWorkflow interceptor, then our labels.
+  expect(plugin.configureClient({}).interceptors?.workflow).toHaveLength(2);
   expect(plugin.configureBundler({} as BundleOptions).workflowsPath).toBe(WORKFLOWS_PATH);
   expect(plugin.configureBundler({} as BundleOptions).failureConverterPath).toBe(FAILURE_CONVERTER_PATH);
 });

@@ -15,13 +15,14 @@
  * It sets none of the worker's tuning: that is the application's worker (common/defaults.ts has ours, which
  * `createAgentWorker` uses, and docs/tuning.md why).
  */
+import type { ClientOptions } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import { SimplePlugin } from '@temporalio/plugin';
 import { Runtime, type BundleOptions, type ReplayWorkerOptions, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import type { AgentDefinition } from '../agents/define';
 import { AgentRegistry } from '../agents/registry';
-import { tracingInterceptors } from '../client/tracing';
+import { runLabelsInterceptors, tracingInterceptors } from '../client/tracing';
 import { requiresProof } from '../common/approval-proof';
 import { configFromEnv, encryptionEnv, type DurableAgentConfig } from '../common/config';
 import { payloadCodecs } from '../data-converter/keys-from-env';
@@ -33,7 +34,7 @@ import { externalStorage } from '../stores/temporal-storage-driver';
 import { createModelClient, type ModelClientOptions } from './model-client';
 import { metricsSink } from './metrics-sink';
 import type { WorkerTracing } from './tracing';
-import { SILENT_SINKS, FAILURE_CONVERTER_PATH, WORKFLOWS_PATH, workflowModules } from './workflow-bundle';
+import { FAILURE_CONVERTER_PATH, RUN_LABELS_MODULE, SILENT_SINKS, WORKFLOWS_PATH } from './workflow-bundle';
 
 export interface DurableAgentPluginOptions {
   /** The agents this worker runs. A plugin only for clients may name none. */
@@ -100,14 +101,17 @@ export class DurableAgentPlugin extends SimplePlugin {
       externalStorage: externalStorage(store, { thresholdBytes: config.payloads.offloadBytes }),
       failureConverterPath: FAILURE_CONVERTER_PATH,
     };
+    const tracing = opts.tracing;
     super({
       name: PLUGIN_NAME,
       dataConverter: (existing) => mergeDataConverter(existing, converter),
-      clientInterceptors: tracingInterceptors(),
+      // Traced: Temporal's OpenTelemetryPlugin (applied first, below) brings its client interceptor, and ours go
+      // inside it. Not traced: both, on the OpenTelemetry API alone, so a process with an SDK of its own gets spans.
+      clientInterceptors: tracing ? runLabelsInterceptors() : tracingInterceptors(),
       activities: (existing) => ({ ...(existing ?? {}), ...activities() }),
       workerInterceptors: {
-        workflowModules: workflowModules(Boolean(opts.tracing)),
-        activity: opts.tracing?.activityInterceptors ?? [],
+        workflowModules: tracing ? [RUN_LABELS_MODULE] : [],
+        activity: tracing?.activityInterceptors ?? [],
       },
       // The store opens before the worker polls, so a store that cannot open fails the start in one line rather
       // than the first run's first offloaded payload.
@@ -119,31 +123,46 @@ export class DurableAgentPlugin extends SimplePlugin {
     this.store = store;
     this.ownsStore = !opts.store;
     this.agents = agents;
+    this.tracing = tracing;
     // The counters' sink is the worker's (workers/metrics-sink.ts); spans go to the tracing's, or nowhere.
-    this.sinks = { ...metricsSink(), exporter: opts.tracing?.sinks.exporter ?? SILENT_SINKS.exporter };
+    this.sinks = { ...metricsSink(), exporter: tracing?.sinks.exporter ?? SILENT_SINKS.exporter };
   }
 
+  private readonly tracing: WorkerTracing | undefined;
   private readonly sinks: NonNullable<WorkerOptions['sinks']>;
 
+  override configureClient(options: ClientOptions): ClientOptions {
+    return super.configureClient(this.tracing ? this.tracing.plugin.configureClient(options) : options);
+  }
+
+  // Each of these applies Temporal's OpenTelemetryPlugin first when tracing, so its interceptors are the outer ones
+  // and ours run inside its spans; the workflows are set before, since it adds its workflow module only to a worker
+  // that bundles from a path.
   override configureWorker(options: WorkerOptions): WorkerOptions {
     warnOfUnprovenApprovers(this.agents, options.namespace ?? 'default');
-    return super.configureWorker(this.withSinks(withAgentWorkflows(options)));
+    const withWorkflows = withAgentWorkflows(options);
+    const traced = this.tracing ? this.tracing.plugin.configureWorker(withWorkflows) : withWorkflows;
+    return this.withSinks(super.configureWorker(traced));
   }
 
   override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
-    return super.configureReplayWorker(this.withSinks(withAgentWorkflows(options)));
+    const withWorkflows = withAgentWorkflows(options);
+    const traced = this.tracing ? this.tracing.plugin.configureReplayWorker(withWorkflows) : withWorkflows;
+    return this.withSinks(super.configureReplayWorker(traced));
   }
 
   /** A bundle made with this plugin (`bundleWorkflowCode({ plugins })`) carries what a worker would add itself. */
   override configureBundler(options: BundleOptions): BundleOptions {
-    const modules = new Set(options.workflowInterceptorModules ?? []);
-    return super.configureBundler({
+    const defaults = {
       ...options,
       workflowsPath: options.workflowsPath ?? WORKFLOWS_PATH,
       failureConverterPath: options.failureConverterPath ?? FAILURE_CONVERTER_PATH,
-      // SimplePlugin appends the plugin's modules; a worker that bundles for itself has added them already.
-      workflowInterceptorModules: [...modules].filter((m) => !workflowModules(true).includes(m)),
-    });
+    };
+    const traced = this.tracing ? this.tracing.plugin.configureBundler(defaults) : defaults;
+    const bundle = super.configureBundler(traced);
+    // A worker that bundles for itself passes the modules it was configured with, and its plugins append theirs
+    // again: each once, in the order first named (Temporal's before ours).
+    return { ...bundle, workflowInterceptorModules: [...new Set(bundle.workflowInterceptorModules ?? [])] };
   }
 
   /** Closes the store if the plugin opened it (a PostgreSQL pool keeps a process alive). Call once workers stop. */
@@ -152,11 +171,12 @@ export class DurableAgentPlugin extends SimplePlugin {
   }
 
   /**
-   * The workflow's spans leave the sandbox through `exporter`, its counters through `durableAgentMetrics`; a worker
-   * that already has an `exporter` (its own OpenTelemetry) keeps it.
+   * The workflow's spans leave the sandbox through `exporter`, its counters through `durableAgentMetrics`. Traced,
+   * ours replaces the OpenTelemetryPlugin's exporter, which copies the whole WorkflowInfo (the memo too) onto
+   * every span; not traced, a worker that already has an `exporter` (its own OpenTelemetry) keeps it.
    */
   private withSinks<T extends WorkerOptions | ReplayWorkerOptions>(options: T): T {
-    return { ...options, sinks: { ...this.sinks, ...options.sinks } };
+    return { ...options, sinks: this.tracing ? { ...options.sinks, ...this.sinks } : { ...this.sinks, ...options.sinks } };
   }
 }
 

@@ -1,6 +1,8 @@
 /**
  * OpenTelemetry for the worker: spans for each run, each model step and each tool call, made by Temporal's
- * interceptors (`@temporalio/interceptors-opentelemetry`) and labelled with the run's correlation id.
+ * OpenTelemetryPlugin (`@temporalio/interceptors-opentelemetry`, its v1 generation: docs/trace.md says why) and
+ * labelled with the run's correlation id and the GenAI conventions by our small additions: an activity interceptor
+ * here, a workflow interceptor module (workflows/tracing-interceptors.ts), and the span sink and scrubber below.
  *
  * Where spans go follows the standard environment: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
  * `OTEL_EXPORTER_OTLP_ENDPOINT` → OTLP, encoded as `OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL` says (`http/protobuf` by
@@ -26,11 +28,8 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import type { Context as ActivityContext } from '@temporalio/activity';
-import {
-  makeWorkflowExporter,
-  OpenTelemetryActivityInboundInterceptor,
-  OpenTelemetryActivityOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/worker';
+import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry/lib/plugin';
+import { makeWorkflowExporter } from '@temporalio/interceptors-opentelemetry/lib/worker';
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import type {
   ActivityExecuteInput,
@@ -48,11 +47,16 @@ import { type OtlpProtocol, type TraceDestination } from '../common/trace-destin
 export { describeTraceDestination, traceDestination, TRACES_ENV, type TraceDestination } from '../common/trace-destination';
 export const SERVICE_NAME = 'durable-agent-worker';
 
-/** What a worker needs to trace: given to `createAgentWorker({ tracing })`. */
+/** What a worker needs to trace: given to `DurableAgentPlugin({ tracing })` or `createAgentWorker({ tracing })`. */
 export interface WorkerTracing {
-  /** Temporal's activity interceptors (the `RunActivity` span, trace ids in activity logs) and our labels. */
+  /**
+   * Temporal's OpenTelemetryPlugin over this process's span processor: its client, activity and workflow
+   * interceptors make the spans. DurableAgentPlugin applies it first, so ours run inside its spans.
+   */
+  plugin: OpenTelemetryPlugin;
+  /** Our labels on the activity's span (inside Temporal's activity interceptor, whose span is then active). */
   activityInterceptors: ActivityInterceptorsFactory[];
-  /** The `exporter` sink through which the workflow sandbox hands over its spans. */
+  /** The `exporter` sink, in place of the plugin's: it keeps only the execution's identity (below). */
   sinks: InjectedSinks<OpenTelemetrySinks>;
 }
 
@@ -109,14 +113,8 @@ export function startTracing(opts: TracingOptions = {}): Tracing {
     provider,
     tracer,
     worker: {
-      activityInterceptors: [
-        (ctx) => ({
-          inbound: new OpenTelemetryActivityInboundInterceptor(ctx, { tracer }),
-          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-        }),
-        // After Temporal's: its RunActivity span is the active one when ours runs.
-        (ctx) => ({ inbound: new RunAttributesActivityInbound(ctx) }),
-      ],
+      plugin: new OpenTelemetryPlugin({ resource, spanProcessor: processor, tracer }),
+      activityInterceptors: [(ctx) => ({ inbound: new RunAttributesActivityInbound(ctx) })],
       sinks: { exporter: workflowSpanSink(processor, resource) },
     },
     forceFlush: () => provider.forceFlush(),

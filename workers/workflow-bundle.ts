@@ -19,10 +19,20 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 export const FAILURE_CONVERTER_PATH = require.resolve('../data-converter/failure-converter');
 
 /**
- * Workflow interceptor modules. A worker given a prebuilt bundle ignores `interceptors.workflowModules`: they
- * must be in the bundle, which is why bundles are made through {@link bundleAgentWorkflows}.
+ * Temporal's workflow tracing interceptors (the run's, activities', signals', updates' spans), the module
+ * Temporal's OpenTelemetryPlugin adds to a worker that bundles for itself.
  */
-export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [require.resolve('../workflows/tracing-interceptors')];
+export const TEMPORAL_TRACING_MODULE = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
+
+/** Ours, inside Temporal's: the run's labels and the GenAI attributes on its spans, and the approval spans. */
+export const RUN_LABELS_MODULE = require.resolve('../workflows/tracing-interceptors');
+
+/**
+ * The workflow interceptor modules of a traced bundle, outermost first. A worker given a prebuilt bundle ignores
+ * `interceptors.workflowModules`: they must be in the bundle, which is why bundles are made through
+ * {@link bundleAgentWorkflows}.
+ */
+export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [TEMPORAL_TRACING_MODULE, RUN_LABELS_MODULE];
 
 /**
  * The sinks a worker of these bundles needs when it neither traces nor exports counters, as a replay worker without

@@ -1,8 +1,8 @@
 /**
- * The workflow interceptor module for OpenTelemetry, included in every workflow bundle
- * (workers/workflow-bundle.ts): Temporal's interceptors make a span for the run (`RunWorkflow:agentWorkflow`), for
- * each activity it schedules (`StartActivity:model.call`, `StartActivity:tool.<name>`) and for each signal, update
- * and query it handles; ours label those spans with the run's correlation id and agent (and, for activities, the
+ * Our workflow interceptor module for OpenTelemetry, in every traced bundle after Temporal's own
+ * (workers/workflow-bundle.ts; Temporal's OpenTelemetryPlugin adds that one): Temporal's interceptors make a span for
+ * the run (`RunWorkflow:agentWorkflow`), for each activity it schedules (`StartActivity:model.call`,
+ * `StartActivity:tool.<name>`) and for each signal, update and query it handles; ours, inside them, label those spans with the run's correlation id and agent (and, for activities, the
  * model step and the tool), in our `durable_agent.*` names and in OpenTelemetry's GenAI conventions
  * (common/gen-ai-attributes.ts). Temporal's interceptors name the spans; we leave the names as they are.
  *
@@ -10,11 +10,6 @@
  * replaying, and nothing here changes a command. A worker without tracing gets a sink that drops the spans.
  */
 import { context, propagation, trace, type Span } from '@opentelemetry/api';
-import {
-  OpenTelemetryInboundInterceptor,
-  OpenTelemetryInternalsInterceptor,
-  OpenTelemetryOutboundInterceptor,
-} from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import type {
   ActivityInput,
   LocalActivityInput,
@@ -117,9 +112,11 @@ class ActivityAttributesOutbound implements WorkflowOutboundCallsInterceptor {
   }
 }
 
-/** Loaded by the bundle: the first interceptor in each list is the outermost. */
+/**
+ * Loaded by the bundle after Temporal's module: interceptors of earlier modules are the outer ones, so Temporal's
+ * span is the active one when ours run.
+ */
 export const interceptors: WorkflowInterceptorsFactory = () => ({
-  inbound: [new OpenTelemetryInboundInterceptor(), new RunAttributesInbound()],
-  outbound: [new OpenTelemetryOutboundInterceptor(), new ActivityAttributesOutbound()],
-  internals: [new OpenTelemetryInternalsInterceptor()],
+  inbound: [new RunAttributesInbound()],
+  outbound: [new ActivityAttributesOutbound()],
 });
