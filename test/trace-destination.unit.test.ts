@@ -8,7 +8,8 @@ import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-t
 import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { configFromEnv } from '../common/config';
-import { JsonLinesSpanExporter, spanExporterFor, traceDestination, type TraceDestination } from '../workers/tracing';
+import { JsonLinesSpanExporter, spanExporterFor } from '../workers/span-exporters';
+import { traceDestination, type TraceDestination } from '../workers/tracing';
 
 describe('where spans go', () => {
   test('OTLP when an endpoint is configured, the console otherwise, nothing when off', () => {

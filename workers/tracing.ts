@@ -14,15 +14,10 @@
  * the `exporter` sink (workflows/tracing-interceptors.ts). Both end in the same span processor.
  */
 import { context, propagation, trace, type Attributes, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter as OtlpGrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
-import { OTLPTraceExporter as OtlpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OtlpProtobufExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { envDetectorSync, Resource } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   SimpleSpanProcessor,
-  type ReadableSpan,
-  type Span,
   type SpanExporter,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
@@ -41,8 +36,9 @@ import type {
 import { genAiRunAttributes } from '../common/gen-ai-attributes';
 import { activitySpanAttributes, runSpanAttributes } from '../common/span-attributes';
 import { configFromEnv } from '../common/config';
-import { containsApiKey, scrubString } from '../common/redact';
-import { type OtlpProtocol, type TraceDestination } from '../common/trace-destination';
+import type { TraceDestination } from '../common/trace-destination';
+import { ScrubbingSpanProcessor } from './scrubbing-processor';
+import { spanExporterFor } from './span-exporters';
 
 export { describeTraceDestination, traceDestination, TRACES_ENV, type TraceDestination } from '../common/trace-destination';
 export const SERVICE_NAME = 'durable-agent-worker';
@@ -148,31 +144,6 @@ function workflowSpanSink(processor: SpanProcessor, resource: Resource): Injecte
   };
 }
 
-/**
- * The exporter for a destination: OTLP in its protocol's encoding (each also reads `OTEL_EXPORTER_OTLP_HEADERS`,
- * timeouts and the like), JSON lines on `stream` (stderr by default), or none when tracing is off.
- */
-export function spanExporterFor(destination: TraceDestination, stream: NodeJS.WritableStream = process.stderr): SpanExporter | undefined {
-  switch (destination.kind) {
-    case 'otlp':
-      return otlpExporter(destination.protocol, destination.endpoint);
-    case 'console':
-      return new JsonLinesSpanExporter(stream);
-    case 'off':
-      return undefined;
-  }
-}
-
-function otlpExporter(protocol: OtlpProtocol, url: string): SpanExporter {
-  switch (protocol) {
-    case 'http/protobuf':
-      return new OtlpProtobufExporter({ url });
-    case 'http/json':
-      return new OtlpJsonExporter({ url });
-    case 'grpc':
-      return new OtlpGrpcExporter({ url });
-  }
-}
 
 /**
  * Labels the activity's span with the run's correlation id and agent (baggage the workflow put in the activity's
@@ -200,105 +171,3 @@ class RunAttributesActivityInbound implements ActivityInboundCallsInterceptor {
 }
 
 const BAGGAGE_PREFIX = 'durable_agent.';
-
-/**
- * The console exporter: one JSON object per span and line, like the worker's logs, so the stream stays
- * machine-readable (OpenTelemetry's ConsoleSpanExporter prints multi-line objects to stdout).
- */
-export class JsonLinesSpanExporter implements SpanExporter {
-  constructor(private readonly stream: NodeJS.WritableStream) {}
-
-  export(spans: ReadableSpan[], done: Parameters<SpanExporter['export']>[1]): void {
-    for (const span of spans) this.stream.write(`${JSON.stringify(spanToJson(span))}\n`);
-    done({ code: 0 }); // ExportResultCode.SUCCESS
-  }
-
-  async shutdown(): Promise<void> {}
-}
-
-const STATUS = ['unset', 'ok', 'error'] as const;
-const KIND = ['internal', 'server', 'client', 'producer', 'consumer'] as const;
-
-export function spanToJson(span: ReadableSpan): Record<string, unknown> {
-  const { traceId, spanId } = span.spanContext();
-  return {
-    otel: 'span',
-    service: span.resource.attributes['service.name'],
-    name: span.name,
-    traceId,
-    spanId,
-    parentSpanId: span.parentSpanId,
-    kind: KIND[span.kind],
-    start: new Date(hrTimeToMs(span.startTime)).toISOString(),
-    durationMs: hrTimeToMs(span.duration),
-    status: STATUS[span.status.code],
-    ...(span.status.message ? { statusMessage: span.status.message } : {}),
-    attributes: span.attributes,
-    ...(span.events.length ? { events: span.events.map((e) => ({ name: e.name, attributes: e.attributes })) } : {}),
-  };
-}
-
-function hrTimeToMs([seconds, nanos]: [number, number]): number {
-  return seconds * 1000 + Math.round(nanos / 1000) / 1000;
-}
-
-/**
- * An API key must never reach a trace: failure messages and exception events are recorded on spans, so every
- * string in a span is scrubbed the way the JSON logger scrubs log lines, whichever exporter follows.
- */
-class ScrubbingSpanProcessor implements SpanProcessor {
-  constructor(private readonly inner: SpanProcessor) {}
-
-  onStart(span: Span, parentContext: Parameters<SpanProcessor['onStart']>[1]): void {
-    this.inner.onStart(span, parentContext);
-  }
-
-  onEnd(span: ReadableSpan): void {
-    this.inner.onEnd(scrubSpan(span));
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-}
-
-function scrubSpan(span: ReadableSpan): ReadableSpan {
-  const leaks = containsApiKey;
-  const attrsLeak = (a: Attributes | undefined) => Object.values(a ?? {}).some((v) => leaks(v) || (Array.isArray(v) && v.some(leaks)));
-  if (!leaks(span.status.message) && !attrsLeak(span.attributes) && !span.events.some((e) => leaks(e.name) || attrsLeak(e.attributes))) {
-    return span;
-  }
-  const scrubbed: ReadableSpan = {
-    name: span.name,
-    kind: span.kind,
-    spanContext: () => span.spanContext(),
-    parentSpanId: span.parentSpanId,
-    startTime: span.startTime,
-    endTime: span.endTime,
-    status: { ...span.status, ...(span.status.message ? { message: scrubString(span.status.message) } : {}) },
-    attributes: scrubAttributes(span.attributes),
-    links: span.links,
-    events: span.events.map((e) => ({ ...e, name: scrubString(e.name), attributes: e.attributes && scrubAttributes(e.attributes) })),
-    duration: span.duration,
-    ended: span.ended,
-    resource: span.resource,
-    instrumentationLibrary: span.instrumentationLibrary,
-    droppedAttributesCount: span.droppedAttributesCount,
-    droppedEventsCount: span.droppedEventsCount,
-    droppedLinksCount: span.droppedLinksCount,
-  };
-  return scrubbed;
-}
-
-function scrubAttributes(attributes: Attributes): Attributes {
-  return Object.fromEntries(
-    Object.entries(attributes).map(([k, v]) => [
-      k,
-      typeof v === 'string' ? scrubString(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? scrubString(x) : x)) : v,
-    ]),
-  ) as Attributes;
-}
