@@ -45,12 +45,22 @@ export function scrubCredentials(text: string): string {
     .replace(CREDENTIAL_FIELD_PATTERN, (_match, name: string, separator: string) => `${name}${separator}${REDACTED_CREDENTIAL}`);
 }
 
-/** Every string in a JSON-like value scrubbed, at any depth (dates kept as they are). */
-export function scrubDeep(value: unknown): unknown {
+/**
+ * Every string in a JSON-like value scrubbed, at any depth (dates kept as they are). An object met again inside
+ * itself is `[circular]`: log metadata can hold live objects (the SDK logs a worker's options at DEBUG, plugins
+ * included), and following a cycle would never end.
+ */
+export function scrubDeep(value: unknown, ancestors: WeakSet<object> = new WeakSet()): unknown {
   if (typeof value === 'string') return scrubString(value);
-  if (Array.isArray(value)) return value.map(scrubDeep);
-  if (value && typeof value === 'object' && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v)]));
+  if (!value || typeof value !== 'object' || value instanceof Date) return value;
+  if (ancestors.has(value)) return CIRCULAR;
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((v) => scrubDeep(v, ancestors));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrubDeep(v, ancestors)]));
+  } finally {
+    ancestors.delete(value);
   }
-  return value;
 }
+
+const CIRCULAR = '[circular]';

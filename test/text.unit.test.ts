@@ -50,6 +50,18 @@ test('one scrubber: an API key never survives, wherever it is', () => {
   expect(JSON.stringify(scrubDeep({ a: [key, { b: key }], at: new Date(0) }))).not.toContain(key);
 });
 
+test("scrubDeep ends on a cycle (a worker's options at DEBUG hold live objects) and keeps a shared object twice", () => {
+  const key = `sk-ant-${'x'.repeat(24)}`;
+  const plugin: Record<string, unknown> = { name: 'p', key };
+  plugin.self = plugin;
+  const shared = { key };
+  expect(scrubDeep({ plugins: [plugin], a: shared, b: shared })).toEqual({
+    plugins: [{ name: 'p', key: '[redacted api key]', self: '[circular]' }],
+    a: { key: '[redacted api key]' },
+    b: { key: '[redacted api key]' },
+  });
+});
+
 test('heartbeat interval: a third of the timeout, between 100 ms and 5 s', () => {
   expect(heartbeatIntervalMs(3_000)).toBe(1_000);
   expect(heartbeatIntervalMs(60_000)).toBe(5_000);

@@ -67,8 +67,9 @@ function query<T>(file: string, sql: string, ...params: unknown[]): T[] {
     db.pragma('busy_timeout = 5000');
     return db.prepare(sql).all(...params) as T[];
   } catch (err) {
-    // The worker creates the tables on first use.
-    if (err instanceof Error && /no such table/.test(err.message)) return [];
+    // The worker creates the tables on first use. Not `instanceof Error`: better-sqlite3's native addon keeps the
+    // SqliteError class of the first jest module registry that loaded it, whose Error is another realm's.
+    if (/no such table/.test(String((err as { message?: unknown } | null)?.message))) return [];
     throw err;
   } finally {
     db.close();
