@@ -104,6 +104,19 @@ export async function dispatchToolCall(run: RunContext, call: ProposedToolCall, 
   return runToolCall(run, { tool, toolUseId: call.toolUseId, args, reasoning, approvedBy, sent: call.input, ...(edited ? { edited } : {}) });
 }
 
+/**
+ * Whether `dispatchToolCall` will settle this call without a person and without acting: a call refused before
+ * dispatch, or a read the policy runs at once (in scope, not tightened, confident enough). Such calls of one
+ * response run concurrently (workflows/turn.ts); everything else, one after another. Mirrors the checks above.
+ */
+export function settlesWithoutAPerson(run: RunContext, call: ProposedToolCall): boolean {
+  if (!call.check.ok) return true;
+  const tool = run.tool(call.name);
+  if (!tool || !run.inScope(tool.name)) return true;
+  if (tool.effect !== 'read' || decide(run.mode, tool.effect, call.check.tightenedBy) !== 'run') return false;
+  return call.check.confidence === undefined || call.check.confidence >= run.minConfidence(tool);
+}
+
 /** The framework's own fields in a call that acts: split off before the tool runs, recorded elsewhere. */
 const FRAMEWORK_FIELDS = ['confidence', 'rationale'];
 

@@ -11,7 +11,8 @@ import type { ModelCallResult, ProposedToolCall, TextBlock, ToolResultBlock } fr
 import type { ToolCallError } from '../common/trace';
 import { nextMove, streakAfter, type Move } from './corrective-rule';
 import type { RunContext } from './run-context';
-import { dispatchToolCall, runToolCall } from './tool-dispatch';
+import { patched } from '@temporalio/workflow';
+import { dispatchToolCall, runToolCall, settlesWithoutAPerson, type CallOutcome } from './tool-dispatch';
 
 export interface TurnOutcome {
   /** One tool_result per tool_use, in the order the model sent them. */
@@ -38,19 +39,37 @@ export async function playTurnOrEnd(run: RunContext, response: ModelCallResult):
   return userMessage(settled);
 }
 
-/** Refuses unusable blocks and dispatches each call, in order; returns what happened. */
+/**
+ * Runs started before reads ran concurrently dispatched every call of a response one after another; they replay
+ * that way (a concurrent batch schedules its activities in one workflow task, which their histories do not have).
+ */
+export const PARALLEL_READS_PATCH = 'parallel-reads';
+
+/**
+ * Refuses unusable blocks and dispatches the calls; returns what happened, in the order the model sent them.
+ * Consecutive calls that settle without a person and without acting (reads the policy runs, refusals) run
+ * concurrently: three 200 ms lookups take 200 ms. A call that acts or waits for a person runs alone, in order,
+ * so its escalation is one of its own and a write never races another call.
+ */
 export async function runTurn(run: RunContext, response: ModelCallResult): Promise<TurnOutcome> {
   // Blocks the agent cannot use (an unknown type, a malformed tool_use) never run; each is a failure of the turn.
   const refused = response.refusedBlocks ?? [];
   for (const error of refused) run.trace.record({ kind: 'validation_error', error, args: null });
-  const results: ToolResultBlock[] = [];
-  const failures: ToolCallError[] = [...refused];
-  for (const call of response.toolCalls) {
-    const { block, failure } = await dispatchToolCall(run, call, response.text);
-    results.push(block);
-    if (failure) failures.push(failure);
+  const calls = response.toolCalls;
+  const concurrent = calls.length > 1 && patched(PARALLEL_READS_PATCH);
+  const outcomes: CallOutcome[] = [];
+  while (outcomes.length < calls.length) {
+    const batch = concurrent ? concurrentBatch(run, calls.slice(outcomes.length)) : [calls[outcomes.length]!];
+    outcomes.push(...(await Promise.all(batch.map((call) => dispatchToolCall(run, call, response.text)))));
   }
-  return { results, notes: refused.map((e) => e.message), failures };
+  const failures = [...refused, ...outcomes.flatMap((o) => (o.failure ? [o.failure] : []))];
+  return { results: outcomes.map((o) => o.block), notes: refused.map((e) => e.message), failures };
+}
+
+/** The calls from the first on that may run together: the leading ones that settle without a person, else the first alone. */
+function concurrentBatch(run: RunContext, calls: ProposedToolCall[]): ProposedToolCall[] {
+  const end = calls.findIndex((call) => !settlesWithoutAPerson(run, call));
+  return end === 0 ? calls.slice(0, 1) : end === -1 ? calls : calls.slice(0, end);
 }
 
 /**

@@ -24,6 +24,8 @@ export const RECORDED_RUNS: RecordedRun[] = [
     decisions: [{ decision: 'approve', by: 'demo-operator' }],
   },
   { name: 'happy', agent: 'tester', prompt: 'say hi', start: { scenario: 'happy' } },
+  // Three reads of one response dispatched together (workflows/turn.ts, PARALLEL_READS_PATCH).
+  { name: 'parallel-reads', agent: 'tester', prompt: 'echo three', start: { scenario: 'parallel-echo' } },
   { name: 'corrective-success', agent: 'tester', prompt: 'book it', start: { scenario: 'corrective-success' } },
   {
     name: 'two-failures-edit',
