@@ -8,8 +8,10 @@ import type { BlobStore } from '../stores/blob-store';
 import type { PayloadSettings } from '../common/config';
 import type { AgentSpec } from '../common/run';
 import type { CallCheck, CheckToolArgsInput, ModelCallInput, ModelCallResult, ToolActivityInput, VerifyActionInput } from '../common/model';
+import type { ArchiveRecordInput, ArchivedRecord } from '../common/run-record';
 import { describeAgent } from './agent-describe';
 import { createModelCall } from './model-call';
+import { createArchiveRecord } from './record-archive';
 import { createToolActivity, createVerifyActivity } from './tool-call';
 import { toolActivityName, UNKNOWN_AGENT, verifyActivityName } from '../common/failures';
 import { ApplicationFailure } from '@temporalio/common';
@@ -31,6 +33,8 @@ export interface AgentActivities {
   'agent.describe'(agent: string): Promise<AgentSpec>;
   'agent.checkToolArgs'(input: CheckToolArgsInput): Promise<CallCheck>;
   'model.call'(input: ModelCallInput): Promise<ModelCallResult>;
+  /** Writes an execution's trace and ledger to the store (activities/record-archive.ts). */
+  'agent.archiveRecord'(input: ArchiveRecordInput): Promise<ArchivedRecord>;
 }
 
 /** Tool activities are named per tool (`tool.issue_refund`), so the workflow calls them by computed name. */
@@ -44,6 +48,7 @@ export function createActivities(deps: ActivityDeps): Record<string, (...args: n
     'agent.checkToolArgs': ({ agent, tool, toolUseId, args }) =>
       knownAgent(() => deps.registry.checkCall(agent, { toolUseId, toolName: tool, input: args }, { by: 'person' })),
     'model.call': createModelCall(deps),
+    'agent.archiveRecord': createArchiveRecord(deps.store),
   };
   const tools: Record<string, ToolActivity> = {};
   const verifiers: Record<string, VerifyActivity> = {};

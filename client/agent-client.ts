@@ -13,7 +13,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure, WorkflowExecutionAlreadyStartedError, type LoadedDataConverter, type Payload } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, WorkflowExecutionAlreadyStartedError, type LoadedDataConverter, type Payload, type QueryDefinition } from '@temporalio/common';
 import { decodeTypedSearchAttributes } from '@temporalio/common/lib/converter/payload-search-attributes';
 import { optionalTsToDate, requiredTsToDate } from '@temporalio/common/lib/time';
 import type { temporal } from '@temporalio/proto';
@@ -22,17 +22,21 @@ import { ExternalStorageRunner } from '@temporalio/common/lib/internal-non-workf
 import type { Resolution, ResolutionOutcome, Escalation } from '../common/escalation';
 import { runInputProblem, type AgentRunInput, type AgentRunResult, type LedgerEntry, type RunOptions, type RunState, type RunStatus } from '../common/run';
 import { AGENT_NAME, AGENT_STATUS, CORRELATION_ID, ESCALATION_PENDING } from '../common/search-attributes';
+import { recordPage, type PageRequest, type RecordPage } from '../common/run-record';
 import type { TraceEvent } from '../common/trace';
 import type { agentWorkflow } from '../workflows';
 import {
   cancelRequestSignal,
+  ledgerPageQuery,
   ledgerQuery,
   pendingEscalationQuery,
   resolveEscalationSignal,
   resolveEscalationUpdate,
   statusQuery,
+  tracePageQuery,
   traceQuery,
 } from '../workflows/messages';
+import { archivedItems, pagedRecord, withWholeRecord, type StoreSource } from './run-record-reader';
 import { configFromEnv, encryptionEnv, type ConnectionSettings, type DurableAgentConfig } from '../common/config';
 import { WORKFLOW_TASK_TIMEOUT_DEFAULTS } from '../common/defaults';
 import { openClientConnection } from '../connection/client-connection';
@@ -107,6 +111,8 @@ export class AgentClient {
     readonly settings: ConnectionSettings = configFromEnv().connection,
     /** What `connect` opened for this client (the store, the connection): `close()` closes them, nothing else. */
     private readonly owned: ReadonlyArray<() => Promise<void>> = [],
+    /** The workers' blob store: a long run's trace and ledger are archived there (common/run-record.ts). */
+    readonly store?: BlobStore,
   ) {}
 
   /**
@@ -151,7 +157,7 @@ export class AgentClient {
       interceptors: tracingInterceptors(),
     });
     const owned = [...(opts.connection || opts.client ? [] : [() => connection.close()]), ...(opts.store ? [] : [() => store.close()])];
-    return new AgentClient(client, settings, owned);
+    return new AgentClient(client, settings, owned, store);
   }
 
   /**
@@ -207,7 +213,7 @@ export class AgentClient {
       }
       throw err;
     });
-    return new AgentRun(handle, handle.firstExecutionRunId);
+    return new AgentRun(handle, handle.firstExecutionRunId, () => this.store);
   }
 
   /** A handle on an existing run; fails with RunNotFoundError when there is none. */
@@ -222,7 +228,7 @@ export class AgentClient {
       // The run exists; only its memo cannot be decoded here. Each read then says why (UndecodableRunError).
       if (!classifyUndecodable(err)) throw err;
     }
-    return new AgentRun(handle);
+    return new AgentRun(handle, undefined, () => this.store);
   }
 
   /**
@@ -308,6 +314,8 @@ export class AgentRun {
   constructor(
     readonly handle: WorkflowHandle<typeof agentWorkflow>,
     private knownRunId?: string,
+    /** Where the run's archived record is read from (the client's store). */
+    private readonly store: StoreSource = () => undefined,
   ) {}
 
   /** The execution's run id (the Temporal UI's links need it). */
@@ -328,8 +336,17 @@ export class AgentRun {
     return this.handle.workflowId;
   }
 
-  /** Waits for the run to end. A failed run resolves too, with status `failed` and the reason as text. */
+  /**
+   * Waits for the run to end. A failed run resolves too, with status `failed` and the reason as text. The trace and
+   * ledger are whole: read back from the store where the run archived them. For a very long run, `outcome()` gives
+   * the same without them (their heads in `record`), and `traceEvents()` reads the trace a page at a time.
+   */
   async result(): Promise<AgentRunResult> {
+    return withWholeRecord(await this.outcome(), this.store);
+  }
+
+  /** The run's result as the workflow returned it: the summary, with the record by reference (`record`). */
+  async outcome(): Promise<AgentRunResult> {
     return this.decoded(async () => {
       try {
         return await this.handle.result();
@@ -358,8 +375,17 @@ export class AgentRun {
 
   /** The action ledger: every write and irreversible call that ran, with its idempotency key and approver. */
   async ledger(): Promise<LedgerEntry[]> {
-    const closed = await this.closedResult();
-    return closed ? closed.ledger : this.decoded(() => this.handle.query(ledgerQuery));
+    return collect(this.ledgerEntries());
+  }
+
+  /** The ledger one entry at a time, from entry `from`: read a page at a time from the run and the store. */
+  async *ledgerEntries(from = 0): AsyncGenerator<LedgerEntry> {
+    const closed = await this.closedOutcome();
+    if (closed) {
+      yield* (await archivedItems<LedgerEntry>(this.store, 'ledger', closed.record?.ledger ?? null, from)).concat(closed.ledger.slice(Math.max(0, from - (closed.record?.ledger?.count ?? 0))));
+      return;
+    }
+    yield* pagedRecord((request) => this.pageOf(ledgerPageQuery, ledgerQuery, request), this.store, 'ledger', from);
   }
 
   /**
@@ -388,9 +414,33 @@ export class AgentRun {
     };
   }
 
+  /** The run's whole trace so far, every execution's. */
   async trace(): Promise<TraceEvent[]> {
-    const closed = await this.closedResult();
-    return closed ? closed.trace : this.decoded(() => this.handle.query(traceQuery));
+    return collect(this.traceEvents());
+  }
+
+  /** The trace one event at a time, from event `from` (its `seq`): read a page at a time from the run and the store. */
+  async *traceEvents(from = 0): AsyncGenerator<TraceEvent> {
+    const closed = await this.closedOutcome();
+    if (closed) {
+      yield* (await archivedItems<TraceEvent>(this.store, 'trace', closed.record?.trace ?? null, from)).concat(closed.trace.slice(Math.max(0, from - (closed.record?.trace?.count ?? 0))));
+      return;
+    }
+    yield* pagedRecord((request) => this.pageOf(tracePageQuery, traceQuery, request), this.store, 'trace', from);
+  }
+
+  /**
+   * A page of the run's record from its query. A worker from before records were archived has no page queries: it
+   * holds the whole record, and its plain query answers with all of it.
+   */
+  private async pageOf<T>(page: QueryDefinition<RecordPage<T>, [PageRequest?]>, whole: QueryDefinition<T[]>, request: PageRequest): Promise<RecordPage<T>> {
+    try {
+      return await this.decoded(() => this.handle.query(page, request));
+    } catch (err) {
+      if (!(err instanceof Error) || !/handler for .*Page|did not register/i.test(err.message)) throw err;
+      const items = await this.decoded(() => this.handle.query(whole));
+      return recordPage(items, 0, null, { ...request, limit: items.length });
+    }
   }
 
   async pendingEscalation(): Promise<Escalation | null> {
@@ -440,11 +490,11 @@ export class AgentRun {
     return signResolution(pending, resolution, signer);
   }
 
-  /** A Canceled execution carries no result: its trace is read with a query (which a worker answers from history). */
+  /** A Canceled execution carries no result: its trace is read with queries (which a worker answers from history). */
   private async cancelledResult(): Promise<AgentRunResult> {
     const { runId } = await this.describe();
-    const trace = await this.handle.query(traceQuery);
-    const ledger = await this.handle.query(ledgerQuery);
+    const trace = await collect(pagedRecord((request) => this.pageOf(tracePageQuery, traceQuery, request), this.store, 'trace'));
+    const ledger = await collect(pagedRecord((request) => this.pageOf(ledgerPageQuery, ledgerQuery, request), this.store, 'ledger'));
     const state = await this.handle.query(statusQuery);
     const end = [...trace].reverse().find((e) => e.kind === 'completion');
     return {
@@ -480,9 +530,15 @@ export class AgentRun {
   }
 
   private async closedResult(): Promise<AgentRunResult | undefined> {
+    const closed = await this.closedOutcome();
+    return closed && withWholeRecord(closed, this.store);
+  }
+
+  /** The outcome of a closed run (its record by reference), or undefined while it runs. */
+  private async closedOutcome(): Promise<AgentRunResult | undefined> {
     const description = await this.describe();
     if (description.status.name === 'RUNNING') return undefined;
-    return this.result();
+    return this.outcome();
   }
 }
 
@@ -496,6 +552,12 @@ async function decodePayloads(converter: LoadedDataConverter, payloads: Payload[
   let decoded = storage ? await new ExternalStorageRunner(storage).retrieve(payloads) : payloads;
   for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
   return decoded.map((p) => payloadConverter.fromPayload(p));
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
 }
 
 function firstLine(err: unknown): string {

@@ -6,6 +6,7 @@ import type { ApproverKeys } from './approval-proof';
 import type { DuplicateOf, Escalation } from './escalation';
 import { AUTHORITY_MODES, type AuthorityMode } from './policy';
 import type { ConversationState } from './conversation';
+import type { ArchivedRecord, CarriedRecord } from './run-record';
 import { MODEL_RETRY_DEFAULTS } from './defaults';
 import type { AttemptsSummary } from './model';
 import { quoteValue } from './text';
@@ -86,8 +87,12 @@ export interface RunContinuation {
   costUsd: number;
   limits: RunLimits;
   spec: AgentSpec;
+  /** Empty when `record` is set: the trace so far is in the store (common/run-record.ts). */
   trace: TraceEvent[];
+  /** Empty when `record` is set. */
   ledger: LedgerEntry[];
+  /** The archived trace and ledger, and what the loop needs from them; absent in runs continued before it was. */
+  record?: CarriedRecord;
   recommendations: Recommendation[];
   /** Escalations raised so far: ids stay unique across executions. */
   escalations: number;
@@ -231,9 +236,17 @@ export interface AgentRunResult {
   mode: AuthorityMode;
   /** Advise mode: what the run recommended, and what became of each. */
   recommendations: Recommendation[];
-  /** Every action that ran, with its idempotency key and approver. */
+  /**
+   * Every action that ran, with its idempotency key and approver. In the workflow's own result, only the entries
+   * not in `record.ledger` (usually none); AgentRun.result() reads the rest from the store and returns them all.
+   */
   ledger: LedgerEntry[];
+  /** The run's trace: in the workflow's own result, only the events not in `record.trace`, as `ledger`. */
   trace: TraceEvent[];
+  /** Where the run's trace and ledger are stored (absent in runs that ended before records were archived). */
+  record?: ArchivedRecord;
+  /** How many trace events and actions the whole run recorded. */
+  counts?: { events: number; actions: number };
 }
 
 /**

@@ -26,7 +26,9 @@ import { agentActivities, MODEL_RETRY_DEFAULTS, modelActivity } from './activity
 import { carriedStateRefusal } from './carried-state';
 import { continueRun, historyIsLong } from './continuation';
 import { enforceLimits } from './limits';
-import { cancelRequestSignal, ledgerQuery, statusQuery, traceQuery } from './messages';
+import { recordPage } from '../common/run-record';
+import { cancelRequestSignal, ledgerPageQuery, ledgerQuery, statusQuery, tracePageQuery, traceQuery } from './messages';
+import { ARCHIVED_RECORD_PATCH, archiveAfterHandlers } from './record-archive';
 import { reviewRecommendations } from './recommendations';
 import { RunContext, RunEnded } from './run-context';
 import { narrowedLimits, stricterSpec } from './run-policy';
@@ -42,6 +44,8 @@ export async function agentWorkflow(input: AgentRunInput): Promise<AgentRunResul
   setHandler(statusQuery, () => ({ ...run.state, pendingEscalation: run.desk.current }));
   setHandler(traceQuery, () => run.trace.events);
   setHandler(ledgerQuery, () => run.ledger);
+  setHandler(tracePageQuery, (request) => recordPage(run.trace.events, run.trace.offset, run.archivedBefore.trace, request));
+  setHandler(ledgerPageQuery, (request) => recordPage(run.ledger, run.archivedBefore.ledger?.count ?? 0, run.archivedBefore.ledger, request));
   let cancelRequest: { by: string; reason?: string } | undefined;
   setHandler(cancelRequestSignal, (request) => {
     cancelRequest = request;
@@ -255,6 +259,10 @@ async function finish(run: RunContext, end: RunEnded, by?: string): Promise<Agen
   if (end.status === 'failed') run.trace.record({ kind: 'failure', errorType: end.errorType ?? RUN_FAILURE_TYPE, message: end.text });
   else run.trace.record({ kind: 'completion', status: end.status, text: end.text, ...(by ? { by } : {}) });
   run.setStatus(end.status);
+  // Let in-flight Update handlers (a resolution racing the end of the run) answer before the run closes; then the
+  // record goes to the store and the result names it, so the result's size does not grow with the run.
+  const record = patched(ARCHIVED_RECORD_PATCH) ? await archivedOrInline(run) : undefined;
+  if (!record) await condition(allHandlersFinished);
   const result: AgentRunResult = {
     status: end.status,
     agent: run.input.agent,
@@ -267,14 +275,27 @@ async function finish(run: RunContext, end: RunEnded, by?: string): Promise<Agen
     costUsd: run.state.costUsd,
     mode: run.mode,
     recommendations: run.recommendations,
-    ledger: run.ledger,
-    trace: run.trace.events,
+    ledger: run.ledger.slice(run.unarchived.ledger),
+    trace: run.trace.events.slice(run.unarchived.trace),
+    ...(record ? { record, counts: { events: run.trace.total, actions: run.actionCount } } : {}),
   };
-  // Let in-flight Update handlers (a resolution racing the end of the run) answer before the run closes.
-  await condition(allHandlersFinished);
   if (end.status === 'failed') {
     // Fail the execution so the Temporal UI shows it failed; the result rides along for the client.
     throw ApplicationFailure.nonRetryable(end.text, end.errorType ?? RUN_FAILURE_TYPE, result);
   }
   return result;
+}
+
+/**
+ * The record in the store. If the store cannot take it (the archive step failed all its attempts), the run still
+ * ends as it should: the result carries this execution's part itself, after the part earlier executions archived.
+ */
+async function archivedOrInline(run: RunContext): Promise<NonNullable<AgentRunResult['record']>> {
+  try {
+    return await archiveAfterHandlers(run);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    await condition(allHandlersFinished);
+    return run.archivedNow;
+  }
 }

@@ -7,6 +7,8 @@ import { ALLOWED_DECISIONS, type DuplicateOf, type Escalation, type EscalationKi
 import type { AuthorityMode } from '../common/policy';
 import type { AgentRunInput, AgentSpec, LedgerEntry, Recommendation, RunLimits, RunState, RunStatus, ToolSpec } from '../common/run';
 import { AGENT_STATUS, ESCALATION_PENDING } from '../common/search-attributes';
+import type { ArchivedRecord, ActionMark } from '../common/run-record';
+import { NOTHING_ARCHIVED } from '../common/run-record';
 import type { ToolCallError } from '../common/trace';
 import { agentActivities } from './activity-stubs';
 import { traceApproval } from './approval-span';
@@ -44,8 +46,19 @@ export class RunContext {
   readonly details: UiDetails;
   readonly conversation: Conversation;
   readonly recommendations: Recommendation[] = [];
-  /** Every action that ran (write, irreversible), as it ran: the `ledger` query and the result expose it. */
+  /**
+   * Every action this execution ran (write, irreversible), as it ran; with a run continued before records were
+   * archived, every action of the run. Earlier executions' entries are in the store (`archivedBefore.ledger`).
+   */
   readonly ledger: LedgerEntry[] = [];
+  /** The trace and ledger of earlier executions, in the store: `trace.offset` events and this many entries. */
+  readonly archivedBefore: ArchivedRecord;
+  /** What earlier executions did and asked, for duplicate detection (workflows/duplicates.ts). */
+  readonly earlierActions: readonly ActionMark[];
+  /** The record in the store as this execution archives its own part (workflows/record-archive.ts). */
+  archivedNow: ArchivedRecord;
+  /** How many of this execution's events and entries are in `archivedNow`. */
+  unarchived = { trace: 0, ledger: 0 };
   spec!: AgentSpec;
   limits!: RunLimits;
   private escalations = 0;
@@ -73,15 +86,19 @@ export class RunContext {
       pendingEscalation: null,
     };
     const carried = input.continued;
+    this.archivedBefore = carried?.record?.archived ?? NOTHING_ARCHIVED;
+    this.archivedNow = this.archivedBefore;
+    this.earlierActions = carried?.record?.actions ?? [];
     this.trace = new TraceLog(
       { correlationId: input.correlationId, workflowId: this.workflowId, runId: this.runId },
       () => this.state.step,
       input.agent,
       carried?.trace,
       () => (this.spec ? this.spec.tools.map((t) => t.name) : []),
+      this.archivedBefore.trace?.count ?? 0,
     );
     this.desk = new EscalationDesk(this.trace);
-    this.details = new UiDetails(() => ({ ...this.state, pendingEscalation: this.desk.current }), carried?.trace);
+    this.details = new UiDetails(() => ({ ...this.state, pendingEscalation: this.desk.current }), carried?.trace, carried?.record);
     this.trace.listen((event) => this.details.observe(event));
     this.conversation = carried ? new Conversation(carried.conversation) : Conversation.start(input.prompt);
     if (carried) {
@@ -99,6 +116,11 @@ export class RunContext {
       this.limits = carried.limits;
     }
     this.stepAtStart = this.state.step;
+  }
+
+  /** Actions the run has taken so far, across its executions. */
+  get actionCount(): number {
+    return (this.archivedBefore.ledger?.count ?? 0) + this.ledger.length;
   }
 
   /** Escalations raised so far in the run (across its executions). */

@@ -66,7 +66,7 @@ export async function dispatchToolCall(run: RunContext, call: ProposedToolCall, 
   };
   const decision = decide(run.mode, tool.effect, check.tightenedBy);
   // Only for calls a person will be asked about: a repeat must not become a second approval of the same action.
-  const duplicateOf = decision !== 'run' && run.policyFromRegistry ? earlierSame({ ledger: run.ledger, recommendations: run.recommendations, trace: run.trace.events }, tool.name, check.args, call.toolUseId) : undefined;
+  const duplicateOf = decision !== 'run' && run.policyFromRegistry ? earlierSame({ ledger: run.ledger, recommendations: run.recommendations, trace: run.trace.events, earlier: run.earlierActions }, tool.name, check.args, call.toolUseId) : undefined;
   if (decision === 'recommend') {
     const recommendation = { ...proposedCall, step: run.state.step, status: 'pending' as const, ...(duplicateOf ? { duplicateOf } : {}) };
     run.recommendations.push(recommendation);

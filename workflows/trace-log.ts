@@ -6,6 +6,7 @@ import { TRACE_SCHEMA_VERSION, type TraceEvent, type TraceEventBody } from '../c
 import { countEvent } from './metrics';
 
 export class TraceLog {
+  /** The events this execution holds: its own, or, for a run continued before records were archived, all so far. */
   readonly events: TraceEvent[];
   private readonly listeners: ((event: TraceEvent) => void)[] = [];
 
@@ -17,6 +18,8 @@ export class TraceLog {
     earlier: TraceEvent[] = [],
     /** The run's tool names: the only tool values metric labels take. */
     private readonly knownTools: () => readonly string[] = () => [],
+    /** Events before `events[0]`: earlier executions' events, archived in the store (workflows/record-archive.ts). */
+    readonly offset = 0,
   ) {
     this.events = earlier;
   }
@@ -24,7 +27,7 @@ export class TraceLog {
   record(body: TraceEventBody): TraceEvent {
     const event = {
       v: TRACE_SCHEMA_VERSION,
-      seq: this.events.length,
+      seq: this.total,
       ...this.ids,
       step: this.currentStep(),
       at: new Date().toISOString(),
@@ -34,6 +37,11 @@ export class TraceLog {
     countEvent(this.agent, body, this.knownTools());
     for (const listener of this.listeners) listener(event);
     return event;
+  }
+
+  /** Events in the whole run's trace so far, archived ones included. */
+  get total(): number {
+    return this.offset + this.events.length;
   }
 
   /** Calls `listener` with each event recorded from now on. */

@@ -10,28 +10,34 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import { attemptsText } from '../common/attempts';
 import type { RunState } from '../common/run';
+import type { RetriedCall } from '../common/run-record';
 import { clip } from '../common/text';
 import type { TraceEvent } from '../common/trace';
 
 /** The latest retried calls the details list; the count covers all of them. */
 const RETRIED_SHOWN = 5;
 
-interface Retried {
-  step: number;
-  what: string;
-  words: string;
-}
-
 export class UiDetails {
-  private readonly retried: Retried[] = [];
+  private readonly retried: RetriedCall[] = [];
   private retriedTotal = 0;
 
   constructor(
     private readonly state: () => RunState,
     /** The trace of earlier executions (continue-as-new): their retried calls still belong to the run. */
     earlier: readonly TraceEvent[] = [],
+    /** Or, for runs whose earlier executions archived their trace, the list those executions carried over. */
+    carried?: { retried: RetriedCall[]; retriedTotal: number },
   ) {
+    if (carried) {
+      this.retried.push(...carried.retried.slice(-RETRIED_SHOWN));
+      this.retriedTotal = carried.retriedTotal;
+    }
     for (const event of earlier) this.note(event);
+  }
+
+  /** What the next execution needs to go on listing the run's retried calls. */
+  get carried(): { retried: RetriedCall[]; retriedTotal: number } {
+    return { retried: [...this.retried], retriedTotal: this.retriedTotal };
   }
 
   /** Takes one trace event into account and sets the details again. */
