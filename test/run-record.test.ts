@@ -13,6 +13,7 @@ import { defineAgent } from '../agents/define';
 import { echo, executions, resetExecutions, wireMoney } from './fixtures/test-agent';
 import { eventsOf, uniqueId, waitForEscalation } from './helpers/runs';
 import { tempDataDir, useTestEnv } from './helpers/test-env';
+import { traceQuery } from '../workflows/messages';
 
 const env = useTestEnv('run-record');
 /** The test agent's tools, with room for long runs. */
@@ -98,6 +99,11 @@ test('waiting on a person after continuing as new: the trace reads whole from th
     expect(ledger.map((e) => e.toolUseId)).toEqual([firstCall]);
     const status = await run.status();
     expect(trace.at(-1)?.step).toBe(status.step);
+    // What the workflow holds in memory: this execution's events only, not the run's.
+    const held = await run.handle.query(traceQuery);
+    expect(new Set(held.map((e) => e.runId))).toEqual(new Set([trace.at(-1)?.runId]));
+    expect(held.length).toBeLessThan(trace.length / 2);
+    expect(held[0]?.seq).toBe(trace.length - held.length);
 
     // A client without the workers' store cannot read the archived part, and says why in one line.
     const storeless = new AgentClient(client.client, client.settings);

@@ -14,6 +14,11 @@ export interface Sizes {
   };
   history: {
     steps: number[];
+    /**
+     * durable-agent alone also runs this long (the others cannot: their histories pass Temporal's limits long
+     * before), sampling the worker's memory every `sampleEvery` steps.
+     */
+    long?: { steps: number; sampleEvery: number };
     /** A run taking longer than this is terminated and reported as capped. */
     capMs: number;
   };
@@ -38,14 +43,14 @@ export interface Sizes {
 
 export const SHORT: Sizes = {
   overhead: { steps: 10, warmup: 1, rounds: 5 },
-  history: { steps: [10, 100], capMs: 120_000 },
+  history: { steps: [10, 100], long: { steps: 300, sampleEvery: 100 }, capMs: 300_000 },
   throughput: { runs: [100], steps: 10, delayMs: 200, capMs: 120_000 },
   recovery: { runs: 20, steps: 200, delayMs: 200, killAfterStepsPerRun: 5, resumeWindowMs: 60_000 },
 };
 
 export const FULL: Sizes = {
   overhead: { steps: 20, warmup: 2, rounds: 30 },
-  history: { steps: [10, 100, 1000], capMs: 900_000 },
+  history: { steps: [10, 100, 1000], long: { steps: 10_000, sampleEvery: 1_000 }, capMs: 3_600_000 },
   throughput: { runs: [100, 1000], steps: 10, delayMs: 200, capMs: 900_000 },
   recovery: { runs: 100, steps: 200, delayMs: 200, killAfterStepsPerRun: 10, resumeWindowMs: 120_000 },
 };

@@ -28,6 +28,11 @@ export interface HistorySize {
   largestEventBytes: number;
   /** Status of the latest execution. */
   status: string;
+  /**
+   * The largest input a continued execution started from (continue-as-new carries the run's state), in bytes as
+   * stored in history; `offloaded` when one was too big for history and went to External Storage instead.
+   */
+  largestContinuedInput: { bytes: number; offloaded: boolean } | null;
 }
 
 export function eventTimeMs(event: HistoryEvent): number {
@@ -62,7 +67,13 @@ export async function historySize(client: Client, workflowId: string): Promise<H
   let largestEventBytes = 0;
   let events = 0;
   let status = 'unknown';
+  const continuedInputs: { bytes: number; offloaded: boolean }[] = [];
   for (const [i, execution] of executions.entries()) {
+    const input = i > 0 ? execution.events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads : undefined;
+    if (input) {
+      const bytes = input.reduce((n, p) => n + (p.data?.length ?? 0), 0);
+      continuedInputs.push({ bytes, offloaded: input.some(isReference) });
+    }
     // The latest execution's run id is not in its own history when it was started fresh; describe it by id alone.
     const latest = i === executions.length - 1;
     const description = await client.workflow.getHandle(workflowId, latest ? undefined : execution.runId).describe();
@@ -77,7 +88,15 @@ export async function historySize(client: Client, workflowId: string): Promise<H
     }
     events += execution.events.length;
   }
-  return { serverBytes, encodedBytes, events, executions: executions.length, largestExecutionBytes, largestEventBytes, status };
+  const largestContinuedInput =
+    continuedInputs.length === 0 ? null : { bytes: Math.max(...continuedInputs.map((i) => i.bytes)), offloaded: continuedInputs.some((i) => i.offloaded) };
+  return { serverBytes, encodedBytes, events, executions: executions.length, largestExecutionBytes, largestEventBytes, status, largestContinuedInput };
+}
+
+/** An External Storage reference in place of a payload (the SDK's own marker: encoding and message type). */
+function isReference(payload: { metadata?: Record<string, Uint8Array> | null }): boolean {
+  const text = (key: string) => Buffer.from(payload.metadata?.[key] ?? new Uint8Array()).toString('utf8');
+  return text('encoding') === 'json/protobuf' && text('messageType') === 'temporal.api.sdk.v1.ExternalStorageReference';
 }
 
 /**

@@ -20,6 +20,7 @@ async function main(): Promise<void> {
       marks: (msg) => stepClock.take(msg.keys as string[] | undefined),
       count: () => stepClock.count(),
       runKeys: () => stepClock.runKeys(),
+      memory: () => memoryAfterCollection(),
     },
     () => worker.shutdown(),
   );
@@ -28,6 +29,13 @@ async function main(): Promise<void> {
   await running;
   // The native connection would keep the process alive; the worker has drained by now.
   process.exit(0);
+}
+
+/** RSS and the heap still in use after a full collection: what the worker keeps, not its garbage. */
+function memoryAfterCollection(): { rss: number; heapUsed: number } {
+  (globalThis as { gc?: () => void }).gc?.();
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss, heapUsed };
 }
 
 main().catch((err: unknown) => {

@@ -45,7 +45,9 @@ export async function historyBench(ctx: BenchContext): Promise<string> {
         rows.push(row);
       }
     }
-    return render(ctx, rows, unavailable);
+    const durable = started.find((c): c is TemporalContender => c.id === 'c' && c instanceof TemporalContender);
+    const long = ctx.sizes.history.long && durable ? await longRun(ctx, durable, ctx.sizes.history.long) : undefined;
+    return [render(ctx, rows, unavailable), ...(long ? [renderLong(long, rows)] : [])].join('\n');
   } finally {
     await stopAll(started);
   }
@@ -80,6 +82,98 @@ async function measure(ctx: BenchContext, contender: Contender, spec: RunSpec): 
     return { contender, steps: spec.steps, stepsDone: spec.steps, outcome, total: stored.rowBytes, check: `${stored.checkpoints} checkpoints, ${stored.writes} writes` };
   }
   throw new Error(`${contender.label} stores nothing to measure`);
+}
+
+interface MemorySample {
+  step: number;
+  rss: number;
+  heapUsed: number;
+}
+
+interface LongRow {
+  steps: number;
+  stepsDone: number;
+  outcome: RunOutcome;
+  history: number;
+  store: number;
+  executions: number;
+  largestExecution: number;
+  largestContinuedInput: { bytes: number; offloaded: boolean } | null;
+  samples: MemorySample[];
+}
+
+/**
+ * One long durable-agent run (issue 15 §1: 10,000 steps in the full bench), with the worker's memory sampled every
+ * `sampleEvery` tool calls (RSS, and the heap left after a full collection): flat if the run's state is constant.
+ */
+async function longRun(ctx: BenchContext, contender: TemporalContender, sizes: { steps: number; sampleEvery: number }): Promise<LongRow> {
+  const spec = runSpec(ctx, runId('history-long', contender.id, 0), { steps: sizes.steps });
+  const storeBefore = directoryBytes(ctx.env.dirs.blobs);
+  const callsBefore = await contender.toolCalls();
+  const samples: MemorySample[] = [];
+  let sampling = true;
+  const sampler = (async () => {
+    let next = sizes.sampleEvery;
+    while (sampling) {
+      const step = (await contender.toolCalls()) - callsBefore;
+      if (step >= next) {
+        samples.push({ step, ...(await contender.workerMemory()) });
+        next += sizes.sampleEvery;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  })();
+  const startedAt = performance.now();
+  const workflowId = await contender.startRun(spec);
+  const outcome = await withCap(ctx, workflowId, ctx.sizes.history.capMs, () => contender.awaitRun(workflowId, spec, startedAt));
+  sampling = false;
+  await sampler;
+  const size = await historySize(ctx.env.client, workflowId);
+  const marks = await contender.takeMarks([outcome.markKey]);
+  return {
+    steps: sizes.steps,
+    stepsDone: (marks[outcome.markKey]?.length ?? 0) + (outcome.ok ? 1 : 0),
+    outcome,
+    history: size.serverBytes,
+    store: directoryBytes(ctx.env.dirs.blobs) - storeBefore,
+    executions: size.executions,
+    largestExecution: size.largestExecutionBytes,
+    largestContinuedInput: size.largestContinuedInput,
+    samples,
+  };
+}
+
+function renderLong(long: LongRow, rows: Row[]): string {
+  const perStep = (long.history + long.store) / long.stepsDone;
+  const base = rows.find((r) => r.contender.id === 'c' && r.steps === 100 && r.outcome.ok);
+  const basePerStep = base ? (base.total + (base.store ?? 0)) / base.stepsDone : Number.NaN;
+  const first = long.samples[0];
+  const last = long.samples.at(-1);
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  const input = long.largestContinuedInput;
+  return formatTable(
+    `Long run: durable-agent, ${long.steps.toLocaleString('en')} steps`,
+    ['steps', 'run', 'history + store/step', 'vs 100 steps', 'executions', 'largest execution', 'largest continued input', `worker heap at steps ${long.samples.map((m) => m.step).join(', ')}`, 'worker RSS, first → last sample'],
+    [
+      [
+        long.stepsDone === long.steps ? long.steps : `${long.stepsDone} of ${long.steps}`,
+        long.outcome.ok ? `completed in ${(long.outcome.wallMs / 1000).toFixed(0)} s` : long.outcome.status,
+        bytes(perStep),
+        ratio(perStep, basePerStep),
+        long.executions,
+        bytes(long.largestExecution),
+        input ? `${bytes(input.bytes)}${input.offloaded ? ' (offloaded to the store)' : ''}` : '—',
+        long.samples.map((m) => mib(m.heapUsed)).join(', '),
+        first && last ? `${mib(first.rss)} → ${mib(last.rss)}` : '—',
+      ],
+    ],
+    [
+      'history + store/step: the server\'s historySizeBytes over all executions plus what the blob store grew by, per step.',
+      'vs 100 steps: the same figure for the 100-step run above (target ≤ 1.2×).',
+      'worker heap: used heap after a full collection (--expose-gc), sampled as the run passed each step count; target flat from the first sample on.',
+      ...(long.outcome.ok ? [] : [`the run did not complete: ${long.outcome.status}: ${(long.outcome.detail ?? '').slice(0, 400)}`]),
+    ],
+  );
 }
 
 /** A measurement that threw is a row saying why, not the end of the benchmark. */

@@ -94,6 +94,12 @@ export abstract class TemporalContender implements Contender {
     return this.worker.child.request('count');
   }
 
+  /** The worker process's RSS and live heap (after a collection), in bytes. */
+  async workerMemory(): Promise<{ rss: number; heapUsed: number }> {
+    if (!this.worker) throw new ContenderUnavailable(`${this.label}: no worker`);
+    return this.worker.child.request('memory');
+  }
+
   async stop(): Promise<void> {
     await this.worker?.child.stop();
     this.worker = undefined;

@@ -59,8 +59,9 @@ export class Child {
         execPath: opts.execPath ?? process.execPath,
         env: opts.env ?? process.env,
         stdio: ['ignore', fd, fd, 'ipc'],
-        // No inherited --inspect or similar; each child is a plain process.
-        execArgv: [],
+        // No inherited --inspect or similar; each child is a plain process. --expose-gc lets a worker report the
+        // heap it keeps (after a collection), not what it has not collected yet.
+        execArgv: ['--expose-gc'],
       });
     } finally {
       fs.closeSync(fd);
