@@ -5,7 +5,8 @@
  * the trace and the ledger back whole (also while the run waits on a person, across executions), a repeated action
  * is still caught after continue-as-new, and a client without the store says so in one line.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentClient, AgentRun } from '../client/agent-client';
 import type { AgentRunInput } from '../common/run';
@@ -14,6 +15,8 @@ import { echo, executions, resetExecutions, wireMoney } from './fixtures/test-ag
 import { eventsOf, uniqueId, waitForEscalation } from './helpers/runs';
 import { tempDataDir, useTestEnv } from './helpers/test-env';
 import { traceQuery } from '../workflows/messages';
+import type { LocalBlobStore } from '../stores/local-store';
+import { runCli } from './helpers/cli-process';
 
 const env = useTestEnv('run-record');
 /** The test agent's tools, with room for long runs. */
@@ -75,6 +78,17 @@ test('40 steps over many executions: each continued input is the same size, and 
     for await (const event of run.traceEvents(100)) tail.push(event);
     expect(tail).toEqual(whole.trace.slice(100));
     expect(await run.explain()).toContain('Echoed 40 pages.');
+
+    // The CLI reads the same record from the same store, from any event on.
+    const { server, taskQueue } = env();
+    const target = { address: server.address, namespace: server.namespace, taskQueue, scratch: mkdtempSync(join(tmpdir(), 'durable-agent-record-cli-')) };
+    const storeEnv = { env: { DURABLE_AGENT_STORE: `local:${(env().store as LocalBlobStore).dir}` } };
+    const listed = await runCli(target, ['trace', run.workflowId, '--jsonl', '--from', '100'], storeEnv);
+    expect(listed.stderr).toBe('');
+    expect(listed.stdout.trimEnd().split('\n').map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual(whole.trace.slice(100).map((e) => e.seq));
+    const bad = await runCli(target, ['trace', run.workflowId, '--from', 'soon'], storeEnv);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr.trim()).toBe(`durable-agent: error: --from must be a whole number, 0 or more (an event's seq) (got "soon")`);
   });
 }, 180_000);
 
