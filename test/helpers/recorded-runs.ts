@@ -155,6 +155,15 @@ export const RECORDED_RUNS: RecordedRun[] = [
     decisions: [{ decision: 'edit', by: 'pat', args: { startsAt: '2026-12-02T09:00:00Z', minutes: 30 } }],
   },
   {
+    // The same run since executions archive their record (workflows/record-archive.ts): each execution ends with
+    // agent.archiveRecord, the continued inputs carry the heads and the duplicate marks, the result the final heads.
+    name: 'archived-two-failures-edit',
+    agent: 'tester',
+    prompt: 'book it',
+    start: { scenario: 'two-failures', options: { continueAsNew: { maxEvents: 10 } } },
+    decisions: [{ decision: 'edit', by: 'pat', args: { startsAt: '2026-12-02T09:00:00Z', minutes: 30 } }],
+  },
+  {
     // A failed turn with an unusable block beside the failed call, edited by a person: the edited call's result
     // goes back in the one user message the turn builds.
     name: 'edit-after-unusable-block',
