@@ -400,7 +400,7 @@ export class AgentRun {
 
   /** Status, step, usage and pending escalation. A closed run is read from its history, with no worker needed. */
   async status(): Promise<RunState> {
-    const closed = await this.closedResult();
+    const closed = await this.closedOutcome();
     if (!closed) return this.decoded(() => this.handle.query(statusQuery));
     return {
       status: closed.status,
@@ -444,7 +444,7 @@ export class AgentRun {
   }
 
   async pendingEscalation(): Promise<Escalation | null> {
-    if (await this.closedResult()) return null;
+    if (await this.closedOutcome()) return null;
     return this.decoded(() => this.handle.query(pendingEscalationQuery));
   }
 
@@ -527,11 +527,6 @@ export class AgentRun {
       if (undecodable) throw new UndecodableRunError(this.workflowId, undecodable);
       throw err;
     }
-  }
-
-  private async closedResult(): Promise<AgentRunResult | undefined> {
-    const closed = await this.closedOutcome();
-    return closed && withWholeRecord(closed, this.store);
   }
 
   /** The outcome of a closed run (its record by reference), or undefined while it runs. */
