@@ -1,6 +1,6 @@
 /**
  * The bench's command line (entry: main.ts):
- *   npm run bench [-- --full] [--only overhead,history,throughput,recovery] [--contenders a,b,c,d,e]
+ *   npm run bench [-- --full] [--only overhead,history,parallel,throughput,recovery] [--contenders a,b,c,d,e]
  *                 [--out file] [--keep] [--durable-agent-bundle project|workflows-only]
  * Starts a file-backed Temporal dev server (WAL) and the scripted model, runs the selected benchmarks, prints each
  * table as it is done. Numbers are printed, never asserted. Exits non-zero only if the bench itself crashed.
@@ -12,6 +12,7 @@ import type { ContenderId } from './contenders/types';
 import { DURABLE_AGENT_BUNDLES, type DurableAgentBundle } from './contenders/worker-host-options';
 import { historyBench } from './benchmarks/history-bytes';
 import { overheadBench } from './benchmarks/overhead';
+import { parallelBench } from './benchmarks/parallel-calls';
 import { recoveryBench } from './benchmarks/recovery';
 import { throughputBench } from './benchmarks/throughput';
 import type { BenchContext } from './benchmarks/common';
@@ -22,7 +23,7 @@ import { startTemporal } from './env/temporal';
 import { machineHeader } from './machine';
 import { FULL, SHORT } from './sizes';
 
-const BENCHMARKS = ['overhead', 'history', 'throughput', 'recovery'] as const;
+const BENCHMARKS = ['overhead', 'history', 'parallel', 'throughput', 'recovery'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 const CONTENDERS: ContenderId[] = ['a', 'b', 'c', 'd', 'e'];
 /** The server's own limit on a history is 50 MB; a page of it, or a result, stays well below this. */
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
   const runners: Record<BenchmarkName, (ctx: BenchContext) => Promise<string>> = {
     overhead: overheadBench,
     history: historyBench,
+    parallel: parallelBench,
     throughput: throughputBench,
     recovery: recoveryBench,
   };

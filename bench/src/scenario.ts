@@ -43,3 +43,18 @@ export function writeScenario(dir: string, spec: ScenarioSpec): string {
   fs.writeFileSync(file, JSON.stringify({ name, description: `bench: ${spec.steps} steps`, turns }));
   return name;
 }
+
+/**
+ * The parallel-calls scenario: one response asking for `calls` reads of `tool` at once, then the answer. Written
+ * into `dir` like the others; returns its name.
+ */
+export function writeParallelScenario(dir: string, spec: { calls: number; tool: string }): string {
+  const name = `bench-parallel-${spec.calls}-${spec.tool}`;
+  const file = path.join(dir, `${name}.json`);
+  if (fs.existsSync(file)) return name;
+  const toolCalls = Array.from({ length: spec.calls }, (_, i) => ({ name: spec.tool, input: { key: `item-${i}` } }));
+  const turns = [{ toolCalls, usage: USAGE }, { text: `Looked up ${spec.calls} items at once.`, usage: USAGE }];
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(file, JSON.stringify({ name, description: `bench: ${spec.calls} reads in one response`, turns }));
+  return name;
+}

@@ -29,6 +29,12 @@ export interface Sizes {
     /** Longest a batch may take before its remaining runs are terminated and reported. */
     capMs: number;
   };
+  /** Issue 15 §3: several reads in one model response. */
+  parallel: {
+    /** Tool calls in the response. */
+    calls: number;
+    rounds: number;
+  };
   recovery: {
     runs: number;
     steps: number;
@@ -45,6 +51,7 @@ export const SHORT: Sizes = {
   overhead: { steps: 10, warmup: 1, rounds: 5 },
   history: { steps: [10, 100], long: { steps: 300, sampleEvery: 100 }, capMs: 300_000 },
   throughput: { runs: [100], steps: 10, delayMs: 200, capMs: 120_000 },
+  parallel: { calls: 3, rounds: 5 },
   recovery: { runs: 20, steps: 200, delayMs: 200, killAfterStepsPerRun: 5, resumeWindowMs: 60_000 },
 };
 
@@ -52,5 +59,6 @@ export const FULL: Sizes = {
   overhead: { steps: 20, warmup: 2, rounds: 30 },
   history: { steps: [10, 100, 1000], long: { steps: 10_000, sampleEvery: 1_000 }, capMs: 3_600_000 },
   throughput: { runs: [100, 1000], steps: 10, delayMs: 200, capMs: 900_000 },
+  parallel: { calls: 3, rounds: 20 },
   recovery: { runs: 100, steps: 200, delayMs: 200, killAfterStepsPerRun: 10, resumeWindowMs: 120_000 },
 };

@@ -22,10 +22,29 @@ const lookupTool = defineTool({
   },
 });
 
+/**
+ * The parallel-calls benchmark's tool: a read that takes SLOW_LOOKUP_MS, marking its start under the run and its end
+ * under `<run>#end`, so the benchmark sees how the calls of one response overlapped.
+ */
+export const SLOW_LOOKUP = 'slow_lookup';
+export const SLOW_LOOKUP_MS = 200;
+const slowLookupTool = defineTool({
+  name: SLOW_LOOKUP,
+  description: 'Looks an item up in the slow archive (about 200 ms).',
+  input: z.object({ key: z.string().describe(KEY_DESCRIPTION) }),
+  effect: 'read',
+  run: async (args, context) => {
+    stepClock.mark(context.workflowId);
+    await new Promise((resolve) => setTimeout(resolve, SLOW_LOOKUP_MS));
+    stepClock.mark(`${context.workflowId}#end`);
+    return lookupItem(args);
+  },
+});
+
 export const benchAgent = defineAgent({
   name: BENCH_AGENT,
   model: BENCH_MODEL,
   system: BENCH_SYSTEM,
-  tools: [lookupTool],
+  tools: [lookupTool, slowLookupTool],
   limits: { maxSteps: 1_000_000, maxTokens: Number.MAX_SAFE_INTEGER },
 });
