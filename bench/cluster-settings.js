@@ -30,6 +30,9 @@ const { defineAgent, defineTool } = dist('index');
 const SETTINGS = {
   "the server's default (eager activities off)": { 'system.enableActivityEagerExecution': false },
   'eager activities on': { 'system.enableActivityEagerExecution': true },
+  // The dev servers' other setting (temporal-config/settings.ts DEV_SERVER_DYNAMIC_CONFIG): does the transfer
+  // queue's per-shard load limit (20/s, burst 20) slow a run here too? (docs/tuning.md, "Dispatch tick")
+  'eager on, transfer loads unthrottled': { 'system.enableActivityEagerExecution': true, 'history.transferProcessorMaxPollRPS': 10_000 },
 };
 
 function arg(name, fallback) {

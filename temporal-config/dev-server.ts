@@ -13,7 +13,14 @@ import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { provisionTemporalCli, resolveTemporalCliPathSync } from './provision-cli';
 import { SEARCH_ATTRIBUTE_KEYS } from '../common/search-attributes';
-import { DEFAULT_IP, indexedValueType, SEARCH_ATTRIBUTES, sqlitePragmaArgs, TEMPORAL_NAMESPACE } from './settings';
+import {
+  DEFAULT_IP,
+  devServerDynamicConfigArgs,
+  indexedValueType,
+  SEARCH_ATTRIBUTES,
+  sqlitePragmaArgs,
+  TEMPORAL_NAMESPACE,
+} from './settings';
 
 export interface DevServerOptions {
   /** Interface the frontend (and UI) bind to. Default 127.0.0.1. */
@@ -117,6 +124,8 @@ export function serverArgs(o: {
   if (o.namespace !== 'default') args.push('--namespace', o.namespace);
   // Registered into every namespace the server creates, before the frontend accepts requests.
   for (const [k, v] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${k}=${v}`);
+  // No 50 ms dispatch tick (settings.ts DEV_SERVER_DYNAMIC_CONFIG).
+  args.push(...devServerDynamicConfigArgs());
   args.push('--log-level', 'warn');
   return args;
 }

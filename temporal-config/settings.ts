@@ -66,6 +66,36 @@ export function sqlitePragmaArgs(): string[] {
 }
 
 /**
+ * Dynamic config every dev server the project starts runs with: `durable-agent server`, the demo, the soak, the
+ * bench (all through `serverArgs`) and the tests (test/helpers/local-server.ts, through `createLocal`'s `extraArgs`).
+ * Each entry must measurably help; docs/tuning.md ("Dispatch tick") has the figures and what was tried and left out.
+ *
+ * @example
+ * ```ts
+ * spawn(cli, ['server', 'start-dev', ...devServerDynamicConfigArgs()]);
+ * ```
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number | boolean>> = {
+  // The history service loads a shard's transfer tasks (a workflow task or an activity task to hand to matching)
+  // through a token bucket of this many loads per second, burst the same. A run's tasks all live on one shard, and
+  // the dev server has one shard for everything: after 20 quick loads every dispatch waits for the next 50 ms token,
+  // so a bare activity step took 87–102 ms instead of 24–26 ms. Loads still happen only when a task is written (or
+  // once a minute), so a high limit costs nothing when idle. Server default 20.
+  'history.transferProcessorMaxPollRPS': 10_000,
+  // Not system.enableActivityEagerExecution, though it saves another dispatch per step: server 1.29.1 hands an eager
+  // activity its task without the retry policy (workflow_task_completed_handler.go), so the model activity's own
+  // backoff fell back to its defaults and test/model-faults.test.ts's rate-limit budget case failed.
+};
+
+/** `--dynamic-config-value K=V` for each of DEV_SERVER_DYNAMIC_CONFIG (the CLI reads V as YAML, so JSON works). */
+export function devServerDynamicConfigArgs(): string[] {
+  return Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([k, v]) => [
+    '--dynamic-config-value',
+    `${k}=${JSON.stringify(v)}`,
+  ]);
+}
+
+/**
  * The project's custom search attributes (common/search-attributes.ts) as `temporal server start-dev
  * --search-attribute NAME=Type` spells them. Registered at server start so workflows can upsert them from their
  * first task: upserting an unregistered attribute fails the workflow task.

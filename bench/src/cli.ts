@@ -103,7 +103,7 @@ async function main(): Promise<void> {
   let crashed = false;
   try {
     const mode = `${args.full ? 'full' : 'short'}${args.durableAgentBundle === 'project' ? '' : `, durable-agent bundle: ${args.durableAgentBundle}`}`;
-    emit(machineHeader({ node22, temporalCli: temporal.cliVersion, pragmas: temporal.pragmas, mode }));
+    emit(machineHeader({ node22, temporalCli: temporal.cliVersion, pragmas: temporal.pragmas, dynamicConfig: temporal.dynamicConfig, mode }));
     const env = { address: temporal.address, namespace: temporal.namespace, modelUrl: model.url, dirs, client, node22, durableAgentBundle: args.durableAgentBundle };
     for (const name of args.only) {
       const t0 = Date.now();

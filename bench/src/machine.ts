@@ -37,7 +37,7 @@ function gitCommit(): string {
   }
 }
 
-export function machineHeader(o: { node22: Node22; temporalCli: string; pragmas: Record<string, string>; mode: string }): string {
+export function machineHeader(o: { node22: Node22; temporalCli: string; pragmas: Record<string, string>; dynamicConfig: Record<string, unknown>; mode: string }): string {
   const root = JSON.parse(fs.readFileSync(path.join(PROJECT_DIR, 'package.json'), 'utf8')) as { version: string };
   const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   return [
@@ -47,7 +47,7 @@ export function machineHeader(o: { node22: Node22; temporalCli: string; pragmas:
     `- started: ${new Date().toISOString()}`,
     `- Node ${process.version} (bench, contenders a b c e); ${o.node22.ok ? `Node ${o.node22.version} for (d)` : `no Node 22: ${o.node22.reason}`}`,
     `- durable-agent ${root.version} at ${gitCommit()}, @temporalio/* ${packageVersion('@temporalio/worker', PROJECT_DIR)} (project), ${packageVersion('@temporalio/worker')} (bench)`,
-    `- Temporal dev server: temporal CLI ${o.temporalCli}, SQLite file with ${Object.entries(o.pragmas).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+    `- Temporal dev server: temporal CLI ${o.temporalCli}, SQLite file with ${Object.entries(o.pragmas).map(([k, v]) => `${k}=${v}`).join(', ')}; dynamic config ${Object.entries(o.dynamicConfig).map(([k, v]) => `${k}=${String(v)}`).join(', ') || 'none'}`,
     `- @temporalio/ai-sdk ${packageVersion('@temporalio/ai-sdk')}, ai ${packageVersion('ai')}, @ai-sdk/anthropic ${packageVersion('@ai-sdk/anthropic')}`,
     `- @langchain/langgraph ${packageVersion('@langchain/langgraph')}, @langchain/langgraph-checkpoint-sqlite ${packageVersion('@langchain/langgraph-checkpoint-sqlite')}, @langchain/anthropic ${packageVersion('@langchain/anthropic')}`,
     `- @anthropic-ai/sdk ${packageVersion('@anthropic-ai/sdk')}, against the project's scripted model (own process, loopback HTTP)`,

@@ -10,7 +10,12 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../common/search-attributes';
 import { getFreePort } from '../../temporal-config/dev-server';
 import { resolveTemporalCliPathSync } from '../../temporal-config/provision-cli';
-import { DEFAULT_IP, sqlitePragmaArgs, TEMPORAL_NAMESPACE } from '../../temporal-config/settings';
+import {
+  DEFAULT_IP,
+  devServerDynamicConfigArgs,
+  sqlitePragmaArgs,
+  TEMPORAL_NAMESPACE,
+} from '../../temporal-config/settings';
 
 export interface TestServer {
   /** host:port of the frontend. */
@@ -43,6 +48,8 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   // The CLI refuses a db file whose directory does not exist.
   if (dbFilename) mkdirSync(dirname(dbFilename), { recursive: true });
   const extraArgs = [
+    // The same dynamic config as every other dev server the project starts: no 50 ms dispatch tick.
+    ...devServerDynamicConfigArgs(),
     ...(dbFilename ? sqlitePragmaArgs() : []),
     ...(opts.ui?.codecEndpoint ? ['--ui-codec-endpoint', opts.ui.codecEndpoint] : []),
   ];
