@@ -22,7 +22,7 @@ import { ExternalStorageRunner } from '@temporalio/common/lib/internal-non-workf
 import type { Resolution, ResolutionOutcome, Escalation } from '../common/escalation';
 import { runInputProblem, type AgentRunInput, type AgentRunResult, type LedgerEntry, type RunOptions, type RunState, type RunStatus } from '../common/run';
 import { AGENT_NAME, AGENT_STATUS, CORRELATION_ID, ESCALATION_PENDING } from '../common/search-attributes';
-import { recordPage, type PageRequest, type RecordPage } from '../common/run-record';
+import { recordPage, type PageRequest, type RecordKind, type RecordPage } from '../common/run-record';
 import type { TraceEvent } from '../common/trace';
 import type { agentWorkflow } from '../workflows';
 import {
@@ -379,13 +379,8 @@ export class AgentRun {
   }
 
   /** The ledger one entry at a time, from entry `from`: read a page at a time from the run and the store. */
-  async *ledgerEntries(from = 0): AsyncGenerator<LedgerEntry> {
-    const closed = await this.closedOutcome();
-    if (closed) {
-      yield* (await archivedItems<LedgerEntry>(this.store, 'ledger', closed.record?.ledger ?? null, from)).concat(closed.ledger.slice(Math.max(0, from - (closed.record?.ledger?.count ?? 0))));
-      return;
-    }
-    yield* pagedRecord((request) => this.pageOf(ledgerPageQuery, ledgerQuery, request), this.store, 'ledger', from);
+  ledgerEntries(from = 0): AsyncGenerator<LedgerEntry> {
+    return this.recordItems('ledger', from, (request) => this.pageOf(ledgerPageQuery, ledgerQuery, request));
   }
 
   /**
@@ -420,13 +415,25 @@ export class AgentRun {
   }
 
   /** The trace one event at a time, from event `from` (its `seq`): read a page at a time from the run and the store. */
-  async *traceEvents(from = 0): AsyncGenerator<TraceEvent> {
+  traceEvents(from = 0): AsyncGenerator<TraceEvent> {
+    return this.recordItems('trace', from, (request) => this.pageOf(tracePageQuery, traceQuery, request));
+  }
+
+  /** A closed run's record from its outcome (archived part, then inline rest); a running one's, page by page. */
+  private async *recordItems<K extends RecordKind>(
+    kind: K,
+    from: number,
+    page: (request: PageRequest) => Promise<RecordPage<RecordItem<K>>>,
+  ): AsyncGenerator<RecordItem<K>> {
     const closed = await this.closedOutcome();
-    if (closed) {
-      yield* (await archivedItems<TraceEvent>(this.store, 'trace', closed.record?.trace ?? null, from)).concat(closed.trace.slice(Math.max(0, from - (closed.record?.trace?.count ?? 0))));
+    if (!closed) {
+      yield* pagedRecord(page, this.store, kind, from);
       return;
     }
-    yield* pagedRecord((request) => this.pageOf(tracePageQuery, traceQuery, request), this.store, 'trace', from);
+    const archived = closed.record?.[kind] ?? null;
+    const inline = closed[kind] as RecordItem<K>[];
+    yield* await archivedItems<RecordItem<K>>(this.store, kind, archived, from);
+    yield* inline.slice(Math.max(0, from - (archived?.count ?? 0)));
   }
 
   /**
@@ -548,6 +555,9 @@ async function decodePayloads(converter: LoadedDataConverter, payloads: Payload[
   for (const codec of [...codecs].reverse()) decoded = await codec.decode(decoded);
   return decoded.map((p) => payloadConverter.fromPayload(p));
 }
+
+/** What each record holds. */
+type RecordItem<K extends RecordKind> = K extends 'trace' ? TraceEvent : LedgerEntry;
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   const all: T[] = [];
