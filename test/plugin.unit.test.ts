@@ -16,6 +16,7 @@ import {
   SILENT_SINKS,
   TEMPORAL_TRACING_MODULE,
   WORKFLOW_INTERCEPTOR_MODULES,
+  WORKFLOW_SPANS_MODULE,
   WORKFLOWS_PATH,
 } from '../workers/workflow-bundle';
 import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry/lib/plugin';
@@ -52,14 +53,16 @@ test("a worker's own workflows, bundle and exporter sink are kept", async () => 
   expect(plugin.configureWorker({ ...base, sinks: ownExporter }).sinks?.exporter).toBe(ownExporter.exporter);
 });
 
-test('a traced plugin adds the tracing interceptor modules and sink, and a bundler made with it gets each module once', async () => {
+test('a traced plugin adds our tracing interceptor modules in place of Temporal\'s, and the sink; a bundler made with it gets each module once', async () => {
   const temporal = new OpenTelemetryPlugin({ resource: Resource.default(), spanProcessor: new SimpleSpanProcessor(new InMemorySpanExporter()) });
   const ours = () => ({});
   const tracing: WorkerTracing = { plugin: temporal, activityInterceptors: [ours], sinks: { exporter: { export: { fn: () => undefined } } } };
   const plugin = new DurableAgentPlugin({ agents: [agent], store: await store(), model, tracing });
   const options = plugin.configureWorker(base);
-  // Temporal's OpenTelemetryPlugin first, so its interceptors are the outer ones and ours run inside its spans.
-  expect(options.interceptors?.workflowModules).toEqual([TEMPORAL_TRACING_MODULE, RUN_LABELS_MODULE]);
+  // Temporal's OpenTelemetryPlugin first, so its interceptors are the outer ones and ours run inside its spans; in
+  // the workflow, its module is replaced by ours, which makes the same spans (docs/trace.md), then our labels.
+  expect(options.interceptors?.workflowModules).toEqual([WORKFLOW_SPANS_MODULE, RUN_LABELS_MODULE]);
+  expect(options.interceptors?.workflowModules).not.toContain(TEMPORAL_TRACING_MODULE);
   expect(options.interceptors?.activity).toHaveLength(2);
   expect(options.interceptors?.activity?.[1]).toBe(ours);
   // Its exporter sink copies the whole WorkflowInfo onto spans; ours, identity only, replaces it.
@@ -67,7 +70,9 @@ test('a traced plugin adds the tracing interceptor modules and sink, and a bundl
   // The worker bundles with the modules it was configured with, and passes its plugins to the bundler too.
   const bundle = plugin.configureBundler({ workflowsPath: WORKFLOWS_PATH, workflowInterceptorModules: options.interceptors?.workflowModules });
   expect(bundle.workflowInterceptorModules).toEqual([...WORKFLOW_INTERCEPTOR_MODULES]);
-  expect(plugin.configureBundler({} as BundleOptions).workflowInterceptorModules).toEqual([TEMPORAL_TRACING_MODULE, RUN_LABELS_MODULE]);
+  expect(plugin.configureBundler({} as BundleOptions).workflowInterceptorModules).toEqual([WORKFLOW_SPANS_MODULE, RUN_LABELS_MODULE]);
+  // A replay worker too.
+  expect(plugin.configureReplayWorker({} as Parameters<typeof plugin.configureReplayWorker>[0]).interceptors?.workflowModules).toEqual([...WORKFLOW_INTERCEPTOR_MODULES]);
   // A client: Temporal's StartWorkflow interceptor, then our labels.
   expect(plugin.configureClient({}).interceptors?.workflow).toHaveLength(2);
   expect(plugin.configureBundler({} as BundleOptions).workflowsPath).toBe(WORKFLOWS_PATH);

@@ -97,6 +97,7 @@ test.each(GENERATIONS)('committed histories (%s) replay with the current workflo
 test('the current histories replay the same without the tracing interceptors (an untraced worker\'s bundle)', async () => {
   const { code } = await bundleAgentWorkflows({ traced: false, logger: quietLogger });
   expect(code).not.toContain('OpenTelemetryInboundInterceptor');
+  expect(code).not.toContain('WorkflowSpansInbound');
   await replayAll('.', { workflowBundle: { code }, sinks: SILENT_SINKS });
 }, 180_000);
 

@@ -6,7 +6,8 @@
  * What the plugin adds:
  * - worker: each agent's activities (`agent.*`, `model.call`, `tool.<name>`), the agent workflow when the worker
  *   names no workflows of its own (an application that does re-exports `durable-agent/workflows` from its workflows
- *   file), the tracing interceptor modules when it traces, and the `exporter` sink the workflow's spans leave by;
+ *   file), the tracing interceptor modules when it traces (ours, in place of the OpenTelemetryPlugin's: docs/trace.md),
+ *   and the `exporter` sink the workflow's spans leave by;
  * - worker, replay worker and client: the data converter's pieces durable-agent's payloads need: the payload codec
  *   (encryption, when a key is configured), External Storage in the blob store (a long run's offloaded payloads),
  *   and the failure converter that encodes failure text;
@@ -34,7 +35,13 @@ import { externalStorage } from '../stores/temporal-storage-driver';
 import { createModelClient, type ModelClientOptions } from './model-client';
 import { metricsSink } from './metrics-sink';
 import type { WorkerTracing } from './tracing';
-import { FAILURE_CONVERTER_PATH, RUN_LABELS_MODULE, SILENT_SINKS, WORKFLOWS_PATH } from './workflow-bundle';
+import {
+  FAILURE_CONVERTER_PATH,
+  SILENT_SINKS,
+  TEMPORAL_TRACING_MODULE,
+  WORKFLOW_INTERCEPTOR_MODULES,
+  WORKFLOWS_PATH,
+} from './workflow-bundle';
 
 export interface DurableAgentPluginOptions {
   /** The agents this worker runs. A plugin only for clients may name none. */
@@ -110,7 +117,7 @@ export class DurableAgentPlugin extends SimplePlugin {
       clientInterceptors: tracing ? runLabelsInterceptors() : tracingInterceptors(),
       activities: (existing) => ({ ...(existing ?? {}), ...activities() }),
       workerInterceptors: {
-        workflowModules: tracing ? [RUN_LABELS_MODULE] : [],
+        workflowModules: tracing ? [...WORKFLOW_INTERCEPTOR_MODULES] : [],
         activity: tracing?.activityInterceptors ?? [],
       },
       // The store opens before the worker polls, so a store that cannot open fails the start in one line rather
@@ -137,18 +144,19 @@ export class DurableAgentPlugin extends SimplePlugin {
 
   // Each of these applies Temporal's OpenTelemetryPlugin first when tracing, so its interceptors are the outer ones
   // and ours run inside its spans; the workflows are set before, since it adds its workflow module only to a worker
-  // that bundles from a path.
+  // that bundles from a path. That module is then swapped for ours (workflows/workflow-spans.ts): the same spans,
+  // without OpenTelemetry's SDK in every cached run.
   override configureWorker(options: WorkerOptions): WorkerOptions {
     warnOfUnprovenApprovers(this.agents, options.namespace ?? 'default');
     const withWorkflows = withAgentWorkflows(options);
     const traced = this.tracing ? this.tracing.plugin.configureWorker(withWorkflows) : withWorkflows;
-    return this.withSinks(super.configureWorker(traced));
+    return this.withSinks(withoutTemporalWorkflowModule(super.configureWorker(traced)));
   }
 
   override configureReplayWorker(options: ReplayWorkerOptions): ReplayWorkerOptions {
     const withWorkflows = withAgentWorkflows(options);
     const traced = this.tracing ? this.tracing.plugin.configureReplayWorker(withWorkflows) : withWorkflows;
-    return this.withSinks(super.configureReplayWorker(traced));
+    return this.withSinks(withoutTemporalWorkflowModule(super.configureReplayWorker(traced)));
   }
 
   /** A bundle made with this plugin (`bundleWorkflowCode({ plugins })`) carries what a worker would add itself. */
@@ -161,8 +169,10 @@ export class DurableAgentPlugin extends SimplePlugin {
     const traced = this.tracing ? this.tracing.plugin.configureBundler(defaults) : defaults;
     const bundle = super.configureBundler(traced);
     // A worker that bundles for itself passes the modules it was configured with, and its plugins append theirs
-    // again: each once, in the order first named (Temporal's before ours).
-    return { ...bundle, workflowInterceptorModules: [...new Set(bundle.workflowInterceptorModules ?? [])] };
+    // again: each once, in the order first named; Temporal's tracing module is replaced by ours when we trace.
+    const modules = new Set(bundle.workflowInterceptorModules ?? []);
+    if (this.tracing) modules.delete(TEMPORAL_TRACING_MODULE);
+    return { ...bundle, workflowInterceptorModules: [...modules] };
   }
 
   /** Closes the store if the plugin opened it (a PostgreSQL pool keeps a process alive). Call once workers stop. */
@@ -178,6 +188,16 @@ export class DurableAgentPlugin extends SimplePlugin {
   private withSinks<T extends WorkerOptions | ReplayWorkerOptions>(options: T): T {
     return { ...options, sinks: this.tracing ? { ...options.sinks, ...this.sinks } : { ...this.sinks, ...options.sinks } };
   }
+}
+
+/**
+ * The OpenTelemetryPlugin's workflow module taken out again: ours, in the list after it, makes the same spans. Only
+ * a traced plugin lists a spans module of its own, so an untraced one leaves an application's tracing alone.
+ */
+function withoutTemporalWorkflowModule<T extends WorkerOptions | ReplayWorkerOptions>(options: T): T {
+  const modules = options.interceptors?.workflowModules;
+  if (!modules?.includes(TEMPORAL_TRACING_MODULE) || !modules.includes(WORKFLOW_INTERCEPTOR_MODULES[0] as string)) return options;
+  return { ...options, interceptors: { ...options.interceptors, workflowModules: modules.filter((m) => m !== TEMPORAL_TRACING_MODULE) } };
 }
 
 /** Our workflows unless the worker names its own (which then must export ours too) or brings a bundle. */

@@ -1,8 +1,10 @@
 /**
  * OpenTelemetry for the worker: spans for each run, each model step and each tool call, made by Temporal's
- * OpenTelemetryPlugin (`@temporalio/interceptors-opentelemetry`, its v1 generation: docs/trace.md says why) and
- * labelled with the run's correlation id and the GenAI conventions by our small additions: an activity interceptor
- * here, a workflow interceptor module (workflows/tracing-interceptors.ts), and the span sink and scrubber below.
+ * OpenTelemetryPlugin (`@temporalio/interceptors-opentelemetry`, its v1 generation: docs/trace.md says why), whose
+ * workflow module DurableAgentPlugin replaces by ours (workflows/workflow-spans.ts: the same spans at a fraction of
+ * the cost), and labelled with the run's correlation id and the GenAI conventions by our small additions: an
+ * activity interceptor here, a workflow interceptor module (workflows/tracing-interceptors.ts), and the span sink
+ * and scrubber below.
  *
  * Where spans go follows the standard environment: `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
  * `OTEL_EXPORTER_OTLP_ENDPOINT` → OTLP, encoded as `OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL` says (`http/protobuf` by
@@ -11,7 +13,7 @@
  *
  * Spans are made in two places: activity spans in this process (an AsyncLocalStorage context manager keeps the
  * activity's span active while it runs), workflow spans inside the workflow sandbox, which hands them out through
- * the `exporter` sink (workflows/tracing-interceptors.ts). Both end in the same span processor.
+ * the `exporter` sink (workflows/workflow-tracer.ts). Both end in the same span processor.
  */
 import { context, propagation, trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import { envDetectorSync, Resource } from '@opentelemetry/resources';
@@ -46,8 +48,9 @@ export const SERVICE_NAME = 'durable-agent-worker';
 /** What a worker needs to trace: given to `DurableAgentPlugin({ tracing })` or `createAgentWorker({ tracing })`. */
 export interface WorkerTracing {
   /**
-   * Temporal's OpenTelemetryPlugin over this process's span processor: its client, activity and workflow
-   * interceptors make the spans. DurableAgentPlugin applies it first, so ours run inside its spans.
+   * Temporal's OpenTelemetryPlugin over this process's span processor: its client and activity interceptors make
+   * the spans outside the workflow. DurableAgentPlugin applies it first, so ours run inside its spans, and puts our
+   * workflow module (workflows/workflow-spans.ts) in place of its own.
    */
   plugin: OpenTelemetryPlugin;
   /** Our labels on the activity's span (inside Temporal's activity interceptor, whose span is then active). */

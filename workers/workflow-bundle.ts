@@ -4,9 +4,9 @@
  * shared bundle), is made from these.
  *
  * The interceptors issue no command, so a run replays the same with or without them (test/replay.test.ts replays
- * every committed history with both bundles), and traced and untraced workers can share a task queue. They are
- * not free: each cached run holds its own OpenTelemetry tracer provider, and a replay takes about 1.7 times as long
- * (bench/RESULTS.md), which is why a worker that does not trace leaves them out.
+ * every committed history with both bundles), and traced and untraced workers can share a task queue. Since issue
+ * 15 §2 they cost little (a traced replay within 1.2 times an untraced one, a few kilobytes per cached run; docs/trace.md),
+ * but a worker that does not trace still leaves them out.
  */
 import type { OpenTelemetrySinks } from '@temporalio/interceptors-opentelemetry/lib/workflow';
 import type { MetricsSinks } from '../workflows/metrics';
@@ -19,12 +19,19 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 export const FAILURE_CONVERTER_PATH = require.resolve('../data-converter/failure-converter');
 
 /**
- * Temporal's workflow tracing interceptors (the run's, activities', signals', updates' spans), the module
- * Temporal's OpenTelemetryPlugin adds to a worker that bundles for itself.
+ * Temporal's workflow tracing interceptors, the module Temporal's OpenTelemetryPlugin adds to a worker that bundles
+ * for itself. Not in our bundles: DurableAgentPlugin puts {@link WORKFLOW_SPANS_MODULE} in its place, since it
+ * builds OpenTelemetry's SDK in every cached run (docs/trace.md).
  */
 export const TEMPORAL_TRACING_MODULE = require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors');
 
-/** Ours, inside Temporal's: the run's labels and the GenAI attributes on its spans, and the approval spans. */
+/**
+ * The workflow's spans (the run's, activities', signals', updates'): Temporal's interceptors over a tracer of ours
+ * that needs only the OpenTelemetry API (workflows/workflow-spans.ts, workflows/workflow-tracer.ts).
+ */
+export const WORKFLOW_SPANS_MODULE = require.resolve('../workflows/workflow-spans');
+
+/** Ours, inside those: the run's labels and the GenAI attributes on its spans, and the approval spans. */
 export const RUN_LABELS_MODULE = require.resolve('../workflows/tracing-interceptors');
 
 /**
@@ -32,7 +39,7 @@ export const RUN_LABELS_MODULE = require.resolve('../workflows/tracing-intercept
  * `interceptors.workflowModules`: they must be in the bundle, which is why bundles are made through
  * {@link bundleAgentWorkflows}.
  */
-export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [TEMPORAL_TRACING_MODULE, RUN_LABELS_MODULE];
+export const WORKFLOW_INTERCEPTOR_MODULES: readonly string[] = [WORKFLOW_SPANS_MODULE, RUN_LABELS_MODULE];
 
 /**
  * The sinks a worker of these bundles needs when it neither traces nor exports counters, as a replay worker without

@@ -1,7 +1,7 @@
 /**
- * Our workflow interceptor module for OpenTelemetry, in every traced bundle after Temporal's own
- * (workers/workflow-bundle.ts; Temporal's OpenTelemetryPlugin adds that one): Temporal's interceptors make a span for
- * the run (`RunWorkflow:agentWorkflow`), for each activity it schedules (`StartActivity:model.call`,
+ * Our workflow interceptor module for OpenTelemetry, in every traced bundle after the spans module
+ * (workers/workflow-bundle.ts; workflows/workflow-spans.ts, Temporal's interceptors over our tracer): those make a
+ * span for the run (`RunWorkflow:agentWorkflow`), for each activity it schedules (`StartActivity:model.call`,
  * `StartActivity:tool.<name>`) and for each signal, update and query it handles; ours, inside them, label those spans with the run's correlation id and agent (and, for activities, the
  * model step and the tool), in our `durable_agent.*` names and in OpenTelemetry's GenAI conventions
  * (common/gen-ai-attributes.ts). Temporal's interceptors name the spans; we leave the names as they are.
@@ -113,8 +113,8 @@ class ActivityAttributesOutbound implements WorkflowOutboundCallsInterceptor {
 }
 
 /**
- * Loaded by the bundle after Temporal's module: interceptors of earlier modules are the outer ones, so Temporal's
- * span is the active one when ours run.
+ * Loaded by the bundle after the spans module: interceptors of earlier modules are the outer ones, so its span is
+ * the active one when ours run.
  */
 export const interceptors: WorkflowInterceptorsFactory = () => ({
   inbound: [new RunAttributesInbound()],
