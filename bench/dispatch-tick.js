@@ -1,7 +1,7 @@
 /**
  * What each candidate dev server setting does to dispatch (issue 15 §4, docs/tuning.md "Dispatch tick"): per
  * variant a fresh in-memory `temporal server start-dev` with only that dynamic config, one worker in this process,
- * then a bare workflow of 40 activity steps three times, a 20-iteration `sleep(1)` loop twice, and five times the
+ * then a bare workflow of 40 activity steps three times, a 5-iteration `sleep(1)` loop twice, and five times the
  * delay before `list` sees a just-closed run; last, the server's CPU time over 10 s idle. Prints numbers, asserts
  * nothing.
  *
@@ -32,6 +32,7 @@ const VARIANTS = {
   'ours + one task queue partition': { ...OURS, 'matching.numTaskqueueReadPartitions': 1, 'matching.numTaskqueueWritePartitions': 1 },
 };
 const STEPS = 40;
+const SLEEPS = 5;
 
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const fmt = (a) => a.map((x) => x.toFixed(1)).join(', ');
@@ -76,8 +77,8 @@ async function measure(name, dynamicConfig, cli, code) {
       }
       for (let i = 0; i < 2; i++) {
         const t = performance.now();
-        await client.workflow.execute('sleepsWorkflow', { taskQueue, workflowId: `sleeps-${i}`, args: [20] });
-        sleeps.push((performance.now() - t) / 20);
+        await client.workflow.execute('sleepsWorkflow', { taskQueue, workflowId: `sleeps-${i}`, args: [SLEEPS] });
+        sleeps.push((performance.now() - t) / SLEEPS);
       }
       for (let i = 0; i < 5; i++) {
         const workflowId = `listed-${i}`;

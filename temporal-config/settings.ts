@@ -79,7 +79,7 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number 
   // The history service loads a shard's transfer tasks (a workflow task or an activity task to hand to matching)
   // through a token bucket of this many loads per second, burst the same. A run's tasks all live on one shard, and
   // the dev server has one shard for everything: after 20 quick loads every dispatch waits for the next 50 ms token,
-  // so a bare activity step took 87–102 ms instead of 24–26 ms. Loads still happen only when a task is written (or
+  // so a bare activity step took 87–102 ms instead of 20–26 ms. Loads still happen only when a task is written (or
   // once a minute), so a high limit costs nothing when idle. Server default 20.
   'history.transferProcessorMaxPollRPS': 10_000,
   // Not system.enableActivityEagerExecution, though it saves another dispatch per step: server 1.29.1 hands an eager

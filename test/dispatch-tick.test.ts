@@ -8,8 +8,8 @@
  * completes), each only after the previous one was loaded. So N steps need 2N loads, which take at least
  * (2N - 20) / 20 s under the default: 19 s for 200 steps (9 s if eager activities ever saved the first load, which
  * the floor then assumes). The test asserts the run took under three quarters of that floor, from the server's own
- * event times. Without the tick a step takes about 25 ms here (2 cores, load average about 3): 5 s, so the bound
- * leaves almost 3× for a busy machine; the test fails only if the tick is back or the machine is far slower.
+ * event times. Without the tick the 200 steps take about 4 s here (2 cores, load average about 2), so the bound
+ * leaves more than 3× for a busy machine; the test fails only if the tick is back or the machine is far slower.
  */
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
