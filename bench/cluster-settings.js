@@ -13,10 +13,13 @@
 const os = require('node:os');
 const fs = require('node:fs');
 const path = require('node:path');
-const { Client, Connection } = require('@temporalio/client');
-const { DefaultLogger, NativeConnection, Runtime } = require('@temporalio/worker');
-const { loadClientConnectConfig } = require('@temporalio/envconfig');
-const { z } = require('zod');
+// The project's copies, the ones ../dist loads: bench/node_modules has its own SDK, and a second native runtime
+// made the worker panic ("there is no reactor running").
+const fromRoot = (m) => require(require.resolve(m, { paths: [path.join(__dirname, '..')] }));
+const { Client, Connection } = fromRoot('@temporalio/client');
+const { DefaultLogger, NativeConnection, Runtime } = fromRoot('@temporalio/worker');
+const { loadClientConnectConfig } = fromRoot('@temporalio/envconfig');
+const { z } = fromRoot('zod');
 const dist = (p) => require(path.join(__dirname, '..', 'dist', p));
 const { startCluster, stopCluster } = dist('temporal-config/cluster');
 const { AgentClient } = dist('client/agent-client');
@@ -66,7 +69,8 @@ async function measure(name, dynamicConfig, scratch, code, model, scenario) {
   const store = await LocalBlobStore.open(path.join(dir, 'blobs'));
   const taskQueue = 'bench';
   const worker = await createAgentWorker({ agents: [agent], connection: native, namespace, taskQueue, model: { baseURL: model.url }, workflowBundle: { code }, store });
-  const client = new AgentClient(new Client({ connection, namespace }), { address: state.address, namespace, taskQueue, uiUrl: '' });
+  // The store too: a closed run's trace is archived there, and result() reads it.
+  const client = new AgentClient(new Client({ connection, namespace }), { address: state.address, namespace, taskQueue, uiUrl: '' }, [], store);
   try {
     return await worker.runUntil(async () => {
       const one = async () => {
