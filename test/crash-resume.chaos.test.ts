@@ -10,6 +10,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { configFromEnv } from '../common/config';
 import { AgentClient, type AgentRun } from '../client/agent-client';
 import type { AgentRunResult, RunOptions } from '../common/run';
 import { startScriptedModelServer, type ScriptedModelServer } from '../scripted-model/server';
@@ -95,7 +96,8 @@ async function startWorker(name: string, env: WorkerEnv): Promise<CrashWorker> {
 // Small helpers
 
 function clientFor(taskQueue: string): AgentClient {
-  return new AgentClient(connection.client, { ...connection.settings, taskQueue });
+  // The workers' store, which connect opened: a run's record is archived there.
+  return new AgentClient(connection.client, { ...connection.settings, taskQueue }, [], connection.store);
 }
 
 /** Model requests of one run's turn, as they arrived: the first is the one the killed worker sent. */
@@ -116,7 +118,9 @@ beforeAll(async () => {
   server = await startTestServer(serverOptions);
   model = await startScriptedModelServer({ scenarioDirs: [SCENARIOS] });
   tap = await startModelTap(model.url);
-  connection = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue: 'unused' });
+  // The workers' data directory, so the client opens their store: a run's record is archived there.
+  const config = configFromEnv({ ...process.env, DURABLE_AGENT_DATA_DIR: join(scratch, 'data') });
+  connection = await AgentClient.connect({ address: server.address, namespace: server.namespace, taskQueue: 'unused' }, { config });
 }, 120_000);
 
 afterEach(async () => {
