@@ -4,7 +4,7 @@
  * agent cannot use (an unknown block, a call cut off by `max_tokens`) marked so that it never runs.
  */
 import type Anthropic from '@anthropic-ai/sdk';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type RetryPolicy } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import type { AgentRegistry } from '../agents/registry';
 import { heartbeatIntervalMs, MODEL_STEP_DEFAULTS } from '../common/defaults';
@@ -81,7 +81,7 @@ export function createModelCall(deps: ModelDeps) {
     } catch (err) {
       // Cancelled (the run was cancelled, or the attempt timed out): report a cancellation, not a model error.
       if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason;
-      const failure = classifyModelError(err, { attempt: ctx.info.attempt, policy: ctx.info.retryPolicy });
+      const failure = classifyModelError(err, { attempt: ctx.info.attempt, policy: stepPolicy(input, ctx.info.retryPolicy) });
       throw input.retry && tracker ? boundedFailure(failure, input.retry, tracker) : failure;
     } finally {
       clearInterval(heartbeat);
@@ -267,4 +267,14 @@ export function nestedDeeperThan(value: unknown, limit: number): boolean {
 
 function nonEmpty(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
+}
+
+/**
+ * The step's backoff: from its input when the workflow sent it (an eager activity task can arrive without its
+ * retry policy, server 1.29.1), else from the task's retry policy.
+ */
+export function stepPolicy(input: ModelCallInput, task: RetryPolicy | undefined): RetryPolicy | undefined {
+  const backoff = input.retry?.backoff;
+  if (!backoff) return task;
+  return { ...task, initialInterval: backoff.initialIntervalMs, backoffCoefficient: backoff.backoffCoefficient, maximumInterval: backoff.maximumIntervalMs };
 }

@@ -67,7 +67,16 @@ export interface ModelCallInput {
    * budget: the retry policy's attempt count then bounds every failure). Rate limits and overload are retried
    * until `rateLimitBudgetMs` is spent; every other retryable failure has `maximumAttempts` attempts.
    */
-  retry?: { rateLimitBudgetMs: number; maximumAttempts: number };
+  retry?: {
+    rateLimitBudgetMs: number;
+    maximumAttempts: number;
+    /**
+     * The step's backoff, as its retry policy says: the activity names each retry's jittered delay from it. Carried
+     * here because an eagerly dispatched activity task (server 1.29.1, `system.enableActivityEagerExecution`)
+     * reaches the worker without its retry policy. Absent from inputs recorded before it was: the task's policy.
+     */
+    backoff?: { initialIntervalMs: number; backoffCoefficient: number; maximumIntervalMs: number };
+  };
 }
 
 /**

@@ -12,6 +12,7 @@ import { attemptsText, ranOnAttemptText } from '../common/attempts';
 import type { AttemptsSummary } from '../common/model';
 import type { AgentSpec, RunOptions } from '../common/run';
 import { modelRetryBounds } from '../workflows/agent-workflow';
+import { stepPolicy } from '../activities/model-call';
 import { stricterSpec } from '../workflows/run-policy';
 
 function apiError(status: number, type: string, message: string, headers: Record<string, string> = {}) {
@@ -148,11 +149,23 @@ describe('the budget is a ceiling', () => {
   const asRun = (agent: AgentSpec, options?: RunOptions) => ({ spec: agent, input: { agent: 'ops', prompt: 'p', correlationId: 'c', options } });
 
   test("a run gets the lower of the agent's budget (default 10 min) and its own", () => {
-    expect(modelRetryBounds(asRun(spec))).toEqual({ rateLimitBudgetMs: 600_000, maximumAttempts: 5 });
+    expect(modelRetryBounds(asRun(spec))).toMatchObject({ rateLimitBudgetMs: 600_000, maximumAttempts: 5 });
     expect(modelRetryBounds(asRun(spec, { modelRetry: { rateLimitBudgetMs: 2_000 } })).rateLimitBudgetMs).toBe(2_000);
     expect(modelRetryBounds(asRun(withBudget(1_500), { modelRetry: { rateLimitBudgetMs: 60_000 } })).rateLimitBudgetMs).toBe(1_500);
     expect(modelRetryBounds(asRun(withBudget(3_600_000))).rateLimitBudgetMs).toBe(3_600_000);
     expect(modelRetryBounds(asRun(spec, { modelRetry: { maximumAttempts: 2 } })).maximumAttempts).toBe(2);
+  });
+
+  // An eagerly dispatched activity task (server 1.29.1) arrives without its retry policy: the step's backoff
+  // travels in its input, so a run's short retries stay short.
+  test("the step's backoff travels in its input, and the activity takes it over the task's (absent) policy", () => {
+    const retry = modelRetryBounds(asRun(spec, { modelRetry: { initialIntervalMs: 200, maximumIntervalMs: 400 } }));
+    expect(retry.backoff).toEqual({ initialIntervalMs: 200, backoffCoefficient: 2, maximumIntervalMs: 400 });
+    const input = { agent: 'ops', correlationId: 'c', workflowId: 'w', step: 1, conversation: null, retry };
+    const noPolicy = classifyModelError(new Anthropic.InternalServerError(500, undefined, 'boom', new Headers()), { attempt: 3, policy: stepPolicy(input, undefined), random: () => 0.99 });
+    expect(noPolicy.nextRetryDelay).toBeLessThanOrEqual(400);
+    const unsent = classifyModelError(new Anthropic.InternalServerError(500, undefined, 'boom', new Headers()), { attempt: 3, policy: stepPolicy({ ...input, retry: undefined }, undefined), random: () => 0.99 });
+    expect(unsent.nextRetryDelay).toBeGreaterThan(1_000);
   });
 
   test('a continued run takes the lower of the recorded and the current budget, and says so', () => {

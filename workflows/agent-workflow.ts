@@ -20,7 +20,7 @@ import {
 import { CARRIED_STATE_REFUSED, INVALID_RUN_OPTIONS, MODEL_ERROR_TYPES, MODEL_UNAVAILABLE_TYPES, RUN_FAILURE_TYPE, STORE_CORRUPT } from '../common/failures';
 import { AGENT_DEFAULTS } from '../common/defaults';
 import { attemptsText } from '../common/attempts';
-import type { AttemptsSummary, ModelCallResult } from '../common/model';
+import type { AttemptsSummary, ModelCallInput, ModelCallResult } from '../common/model';
 import { runOptionsProblem, type AgentRunInput, type AgentRunResult, type AgentSpec } from '../common/run';
 import { agentActivities, MODEL_RETRY_DEFAULTS, modelActivity } from './activity-stubs';
 import { carriedStateRefusal } from './carried-state';
@@ -113,12 +113,18 @@ export const MODEL_RATE_LIMIT_BUDGET_PATCH = 'model-rate-limit-budget';
  * The model step's retry bounds: the agent's rate-limit budget (default 10 min), lowered by the run's if it asks
  * for less (a run's options only ever narrow the agent's policy), and the attempt count for other failures.
  */
-export function modelRetryBounds(run: Pick<RunContext, 'spec' | 'input'>): { rateLimitBudgetMs: number; maximumAttempts: number } {
+export function modelRetryBounds(run: Pick<RunContext, 'spec' | 'input'>): NonNullable<ModelCallInput['retry']> {
   const agent = run.spec.modelRetry?.rateLimitBudgetMs ?? MODEL_RETRY_DEFAULTS.rateLimitBudgetMs;
-  const asked = run.input.options?.modelRetry?.rateLimitBudgetMs;
+  const options = run.input.options?.modelRetry;
   return {
-    rateLimitBudgetMs: asked !== undefined ? Math.min(agent, asked) : agent,
-    maximumAttempts: run.input.options?.modelRetry?.maximumAttempts ?? MODEL_RETRY_DEFAULTS.maximumAttempts,
+    rateLimitBudgetMs: options?.rateLimitBudgetMs !== undefined ? Math.min(agent, options.rateLimitBudgetMs) : agent,
+    maximumAttempts: options?.maximumAttempts ?? MODEL_RETRY_DEFAULTS.maximumAttempts,
+    // The same figures modelActivity gives the retry policy (workflows/activity-stubs.ts).
+    backoff: {
+      initialIntervalMs: options?.initialIntervalMs ?? MODEL_RETRY_DEFAULTS.initialIntervalMs,
+      backoffCoefficient: MODEL_RETRY_DEFAULTS.backoffCoefficient,
+      maximumIntervalMs: options?.maximumIntervalMs ?? MODEL_RETRY_DEFAULTS.maximumIntervalMs,
+    },
   };
 }
 
