@@ -82,9 +82,11 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Readonly<Record<string, string | number 
   // so a bare activity step took 87–102 ms instead of 20–26 ms. Loads still happen only when a task is written (or
   // once a minute), so a high limit costs nothing when idle. Server default 20.
   'history.transferProcessorMaxPollRPS': 10_000,
-  // Not system.enableActivityEagerExecution, though it saves another dispatch per step: server 1.29.1 hands an eager
-  // activity its task without the retry policy (workflow_task_completed_handler.go), so the model activity's own
-  // backoff fell back to its defaults and test/model-faults.test.ts's rate-limit budget case failed.
+  // An activity scheduled by a workflow task goes back to the worker in that task's completion reply, not through
+  // the transfer queue and matching: one dispatch less per tool call and per model step. Server 1.29.1 hands an
+  // eager activity its task without the retry policy (workflow_task_completed_handler.go), so the model step's
+  // backoff travels in its input too (common/model.ts ModelCallInput.retry.backoff).
+  'system.enableActivityEagerExecution': true,
 };
 
 /** `--dynamic-config-value K=V` for each of DEV_SERVER_DYNAMIC_CONFIG (the CLI reads V as YAML, so JSON works). */

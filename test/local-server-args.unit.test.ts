@@ -20,5 +20,5 @@ test('startTestServer passes the dev server dynamic config to createLocal', asyn
   await startTestServer();
   const extraArgs = createLocal.mock.calls[0]?.[0]?.server?.extraArgs as string[];
   const dynamicConfig = extraArgs.filter((_, i) => extraArgs[i - 1] === '--dynamic-config-value');
-  expect(dynamicConfig).toEqual(['history.transferProcessorMaxPollRPS=10000']);
+  expect(dynamicConfig).toEqual(['history.transferProcessorMaxPollRPS=10000', 'system.enableActivityEagerExecution=true']);
 });

@@ -16,6 +16,7 @@ import type { AgentRun } from '../client/agent-client';
 import type { RunOptions } from '../common/run';
 import { summarize } from '../common/trace-text';
 import { resetExecutions, testAgent } from './fixtures/test-agent';
+import type { LocalBlobStore } from '../stores/local-store';
 import { runCli } from './helpers/cli-process';
 import { eventsOf, uniqueId, waitForEscalation } from './helpers/runs';
 import { useTestEnv } from './helpers/test-env';
@@ -168,7 +169,9 @@ describe('a retried tool call says so', () => {
       // `durable-agent ledger` (the built CLI, as a person runs it) says so under the entry.
       const scratch = mkdtempSync(join(tmpdir(), 'durable-agent-ledger-'));
       const { server, taskQueue } = env();
-      const ledger = await runCli({ address: server.address, namespace: server.namespace, taskQueue, scratch }, ['ledger', run.workflowId]);
+      // The workers' store: the run's ledger is archived there.
+      const storeEnv = { DURABLE_AGENT_STORE: `local:${(env().store as LocalBlobStore).dir}` };
+      const ledger = await runCli({ address: server.address, namespace: server.namespace, taskQueue, scratch }, ['ledger', run.workflowId], { env: storeEnv });
       expect(ledger.stderr).toBe('');
       expect(ledger.stdout).toContain(count === 2 ? '    ran on attempt 2 after the worker was lost (took 2 attempts: ' : '    ran on attempt ');
     });
