@@ -105,6 +105,13 @@ export const PAYLOAD_DEFAULTS = {
   offloadBytes: 64 * 1024,
   /** Requests larger than this (JSON bytes, about 100k tokens) get their oldest tool results elided. */
   maxContextBytes: 400_000,
+  /**
+   * A run that ends in its first execution with a record (trace and ledger JSON) up to this size returns it in its
+   * result, so a client that does not share the workers' store still reads it; a longer one archives it and the
+   * result names it (workflows/record-archive.ts). Under offloadBytes, so such a result stays in history. A
+   * constant of the workflow code: changing it changes which runs schedule an archive step (a patch).
+   */
+  inlineRecordBytes: 32 * 1024,
 } as const;
 
 /** Heartbeats sent by the activities themselves while a call is in flight. */

@@ -1,15 +1,16 @@
 /**
  * A run's record (trace events, ledger entries) as a content-addressed chain of segments, the way the conversation
  * is stored (stores/conversation-chain.ts): each execution of a run appends what it recorded, once, as one segment,
- * and carries the new head. A segment is the canonical JSON of `{ v: 1, kind, prev, first, items }`; `first` is the
- * index of its first item in the whole record, so a reader can check every link and page from any index.
+ * and carries the new head. A segment is the JSON of `{ v: 1, kind, prev, first, items }`; `first` is the index of
+ * its first item in the whole record, so a reader can check every link and page from any index.
  *
- * The same head and the same items always give the same bytes and so the same key: a retried archive step writes
+ * The items keep their keys in the order they were recorded (not canonical JSON, as the conversation's segments
+ * are): a ledger entry's arguments read back as the model or the person wrote them. The same head and the same
+ * items (a retried archive step gets the same input) still give the same bytes and so the same key: it writes
  * nothing new.
  */
 import type { RecordKind, RecordRef } from '../common/run-record';
 import { BLOB_KEY_PATTERN, type BlobStore } from './blob-store';
-import { canonicalJson } from './conversation-chain';
 
 export type { RecordRef } from '../common/run-record';
 
@@ -40,7 +41,7 @@ export async function appendRecords<T>(store: BlobStore, kind: RecordKind, prev:
   if (prev) assertRecordRef(prev);
   if (items.length === 0) return prev;
   const segment: RecordSegment<T> = { v: 1, kind, prev: prev?.head ?? null, first: prev?.count ?? 0, items: [...items] };
-  const head = await store.put(encoder.encode(canonicalJson(segment)));
+  const head = await store.put(encoder.encode(JSON.stringify(segment)));
   return { head, count: (prev?.count ?? 0) + items.length };
 }
 

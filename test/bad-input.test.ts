@@ -91,6 +91,8 @@ beforeAll(async () => {
     taskQueue: env().taskQueue,
     model: { baseURL: env().model.url },
     workflowBundle: process.env.DURABLE_AGENT_TEST_BUNDLE ? { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE } : undefined,
+    // The client's store: a run's record may be archived there.
+    store: env().store,
   });
   workerDone = worker.run();
 

@@ -252,6 +252,8 @@ describe(`layer (b): generated invalid calls against a real worker (seed ${SEED}
         taskQueue: env().taskQueue,
         model: { baseURL: model.url },
         workflowBundle: process.env.DURABLE_AGENT_TEST_BUNDLE ? { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE } : undefined,
+        // The client's store: a run's record may be archived there.
+        store: env().store,
       });
       await worker.runUntil(async () => {
         const run = await env().client.start('hostile', 'do the thing', { correlationId: uniqueId('deep') });

@@ -67,6 +67,8 @@ async function withTracedWorker<T>(fn: (worker: Worker) => Promise<T>, agents: A
     taskQueue: env().taskQueue,
     model: { baseURL: modelProxyUrl },
     workflowBundle: BUNDLE,
+    // The client's store: a run's record may be archived there.
+    store: env().store,
     tracing: tracing.worker,
   });
   return worker.runUntil(() => fn(worker));

@@ -130,3 +130,19 @@ test('waiting on a person after continuing as new: the trace reads whole from th
     expect(result.trace.map((e) => e.seq)).toEqual(result.trace.map((_, i) => i));
   });
 }, 180_000);
+
+test('a short run returns its record in its result: a client without the workers\' store reads it all the same', async () => {
+  const { client } = env();
+  await env().withWorker([recorder], async () => {
+    const run = await client.start('recorder', 'echo twice', { scenario: scenario('echo-2', [...echoes(2), { text: 'Echoed 2 pages.' }]), correlationId: uniqueId('record-short') });
+    const outcome = await run.outcome();
+    expect(outcome.record).toEqual({ trace: null, ledger: null });
+    expect(outcome.trace).toHaveLength(outcome.counts?.events ?? -1);
+    // No archive step: the record was small enough to travel in the result.
+    const history = await run.handle.fetchHistory();
+    const scheduled = (history.events ?? []).map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(scheduled).not.toContain('agent.archiveRecord');
+    const storeless = new AgentClient(client.client, client.settings);
+    expect((await (await storeless.run(run.workflowId)).result()).trace).toEqual(outcome.trace);
+  });
+}, 60_000);

@@ -22,6 +22,8 @@ test('the API key is sent as a header and appears in no history, trace or result
       taskQueue: env().taskQueue,
       model: { baseURL: env().model.url, apiKey: SECRET },
       workflowBundle: { codePath: process.env.DURABLE_AGENT_TEST_BUNDLE as string },
+      // The client's store: a run's record may be archived there.
+      store: env().store,
     });
     await worker.runUntil(async () => {
       const run = await env().client.start('tester', 'say hi', { scenario: 'happy', correlationId: uniqueId('secret') });

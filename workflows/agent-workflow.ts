@@ -28,7 +28,7 @@ import { continueRun, historyIsLong } from './continuation';
 import { enforceLimits } from './limits';
 import { recordPage } from '../common/run-record';
 import { cancelRequestSignal, ledgerPageQuery, ledgerQuery, statusQuery, tracePageQuery, traceQuery } from './messages';
-import { ARCHIVED_RECORD_PATCH, archiveAfterHandlers } from './record-archive';
+import { ARCHIVED_RECORD_PATCH, recordForResult } from './record-archive';
 import { reviewRecommendations } from './recommendations';
 import { RunContext, RunEnded } from './run-context';
 import { narrowedLimits, stricterSpec } from './run-policy';
@@ -265,8 +265,8 @@ async function finish(run: RunContext, end: RunEnded, by?: string): Promise<Agen
   if (end.status === 'failed') run.trace.record({ kind: 'failure', errorType: end.errorType ?? RUN_FAILURE_TYPE, message: end.text });
   else run.trace.record({ kind: 'completion', status: end.status, text: end.text, ...(by ? { by } : {}) });
   run.setStatus(end.status);
-  // Let in-flight Update handlers (a resolution racing the end of the run) answer before the run closes; then the
-  // record goes to the store and the result names it, so the result's size does not grow with the run.
+  // Let in-flight Update handlers (a resolution racing the end of the run) answer before the run closes; then a
+  // long run's record goes to the store and the result names it, so the result's size does not grow with the run.
   const record = patched(ARCHIVED_RECORD_PATCH) ? await archivedOrInline(run) : undefined;
   if (!record) await condition(allHandlersFinished);
   const result: AgentRunResult = {
@@ -298,7 +298,7 @@ async function finish(run: RunContext, end: RunEnded, by?: string): Promise<Agen
  */
 async function archivedOrInline(run: RunContext): Promise<NonNullable<AgentRunResult['record']>> {
   try {
-    return await archiveAfterHandlers(run);
+    return await recordForResult(run);
   } catch (err) {
     if (isCancellation(err)) throw err;
     await condition(allHandlersFinished);

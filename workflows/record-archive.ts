@@ -6,6 +6,7 @@
  * not grow with its length.
  */
 import { condition, allHandlersFinished } from '@temporalio/workflow';
+import { PAYLOAD_DEFAULTS } from '../common/defaults';
 import type { ArchivedRecord } from '../common/run-record';
 import { agentActivities } from './activity-stubs';
 import type { RunContext } from './run-context';
@@ -30,4 +31,17 @@ export async function archiveAfterHandlers(run: RunContext): Promise<ArchivedRec
     });
     run.unarchived = { trace: run.unarchived.trace + traceItems.length, ledger: run.unarchived.ledger + ledgerItems.length };
   }
+}
+
+/**
+ * How a run's record reaches its result: whole, when the run ends in its first execution with a small record
+ * (PAYLOAD_DEFAULTS.inlineRecordBytes: nothing to read from the store, for any client), else archived.
+ */
+export async function recordForResult(run: RunContext): Promise<ArchivedRecord> {
+  await condition(allHandlersFinished);
+  const first = run.archivedBefore.trace === null && run.archivedBefore.ledger === null;
+  if (first && JSON.stringify(run.trace.events).length + JSON.stringify(run.ledger).length <= PAYLOAD_DEFAULTS.inlineRecordBytes) {
+    return run.archivedNow;
+  }
+  return archiveAfterHandlers(run);
 }

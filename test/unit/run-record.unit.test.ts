@@ -40,6 +40,12 @@ describe('record chain', () => {
     expect(await appendRecords(store, 'ledger', null, items(0, 2))).toEqual(first);
   });
 
+  test('items read back with their keys in the order they were recorded', async () => {
+    const entry = { tool: 'issue_refund', args: { orderId: 'o1', amountCents: 4999 } };
+    const ref = (await appendRecords(store, 'ledger', null, [entry]))!;
+    expect(JSON.stringify(await loadRecords(store, 'ledger', ref))).toBe(JSON.stringify([entry]));
+  });
+
   test('a reference whose count does not match its segments, or of the other kind, is refused', async () => {
     const ref = (await appendRecords(store, 'trace', null, items(0, 3)))!;
     await expect(loadRecords(store, 'trace', { ...ref, count: 4 })).rejects.toThrow(RecordChainError);
