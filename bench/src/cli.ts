@@ -2,6 +2,7 @@
  * The bench's command line (entry: main.ts):
  *   npm run bench [-- --full] [--only overhead,history,parallel,throughput,recovery] [--contenders a,b,c,d,e]
  *                 [--out file] [--keep] [--durable-agent-bundle project|workflows-only]
+ *                 [--workers-on default|node22|node22-frames]
  * Starts a file-backed Temporal dev server (WAL) and the scripted model, runs the selected benchmarks, prints each
  * table as it is done. Numbers are printed, never asserted. Exits non-zero only if the bench itself crashed.
  */
@@ -17,6 +18,7 @@ import { recoveryBench } from './benchmarks/recovery';
 import { throughputBench } from './benchmarks/throughput';
 import type { BenchContext } from './benchmarks/common';
 import { findNode22 } from './env/node22';
+import { WORKERS_ON, workerRuntime, type WorkersOn } from './env/worker-runtime';
 import { startModelServer } from './env/model-server';
 import { makeWorkDirs } from './env/paths';
 import { startTemporal } from './env/temporal';
@@ -36,10 +38,11 @@ interface Args {
   out?: string;
   keep: boolean;
   durableAgentBundle: DurableAgentBundle;
+  workersOn: WorkersOn;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { full: false, only: [...BENCHMARKS], contenders: [...CONTENDERS], keep: false, durableAgentBundle: 'project' };
+  const args: Args = { full: false, only: [...BENCHMARKS], contenders: [...CONTENDERS], keep: false, durableAgentBundle: 'project', workersOn: 'default' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = (): string => {
@@ -56,6 +59,10 @@ function parseArgs(argv: string[]): Args {
       const [variant, ...rest] = listOf(value(), DURABLE_AGENT_BUNDLES, arg);
       if (!variant || rest.length) throw new Error(`${arg} takes one of ${DURABLE_AGENT_BUNDLES.join(', ')}`);
       args.durableAgentBundle = variant;
+    } else if (arg === '--workers-on') {
+      const [runtime, ...rest] = listOf(value(), WORKERS_ON, arg);
+      if (!runtime || rest.length) throw new Error(`${arg} takes one of ${WORKERS_ON.join(', ')}`);
+      args.workersOn = runtime;
     }
     else throw new Error(`unknown argument ${arg}; see the top of bench/src/main.ts`);
   }
@@ -102,9 +109,14 @@ async function main(): Promise<void> {
   const client = new Client({ connection, namespace: temporal.namespace });
   let crashed = false;
   try {
-    const mode = `${args.full ? 'full' : 'short'}${args.durableAgentBundle === 'project' ? '' : `, durable-agent bundle: ${args.durableAgentBundle}`}`;
+    const runtime = workerRuntime(args.workersOn, node22);
+    const mode = [
+      args.full ? 'full' : 'short',
+      ...(args.durableAgentBundle === 'project' ? [] : [`durable-agent bundle: ${args.durableAgentBundle}`]),
+      `workers of (b), (c): ${runtime.label}`,
+    ].join(', ');
     emit(machineHeader({ node22, temporalCli: temporal.cliVersion, pragmas: temporal.pragmas, dynamicConfig: temporal.dynamicConfig, mode }));
-    const env = { address: temporal.address, namespace: temporal.namespace, modelUrl: model.url, dirs, client, node22, durableAgentBundle: args.durableAgentBundle };
+    const env = { address: temporal.address, namespace: temporal.namespace, modelUrl: model.url, dirs, client, node22, durableAgentBundle: args.durableAgentBundle, workerRuntime: runtime };
     for (const name of args.only) {
       const t0 = Date.now();
       try {

@@ -30,7 +30,7 @@ export abstract class TemporalContender implements Contender {
 
   /** The Node binary the worker runs under; undefined: the bench's own. */
   protected workerExecPath(): string | undefined {
-    return undefined;
+    return this.env.workerRuntime.execPath;
   }
 
   /** Starts the workflow of one run and returns its workflow id. */
@@ -52,6 +52,7 @@ export abstract class TemporalContender implements Contender {
     const { child, ready } = await Child.start(path.join(__dirname, '..', 'worker-host.js'), [JSON.stringify(opts)], {
       logFile,
       ...(execPath ? { execPath } : {}),
+      execArgv: this.env.workerRuntime.execArgv,
       // Payload encryption is off for every contender: none of the others has it, and gzip would shrink history bytes.
       env: withoutKeys(process.env, ['DURABLE_AGENT_PAYLOAD_KEY', 'DURABLE_AGENT_PAYLOAD_OLD_KEYS', 'ANTHROPIC_API_KEY']),
     });

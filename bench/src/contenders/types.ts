@@ -6,6 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { Node22 } from '../env/node22';
 import type { WorkDirs } from '../env/paths';
+import type { WorkerRuntime } from '../env/worker-runtime';
 import type { DurableAgentBundle } from './worker-host-options';
 
 export type ContenderId = 'a' | 'b' | 'c' | 'd' | 'e';
@@ -29,6 +30,8 @@ export interface BenchEnv {
   client: Client;
   node22: Node22;
   durableAgentBundle: DurableAgentBundle;
+  /** The Node binary and flags of the Temporal contenders' workers (`--workers-on`). */
+  workerRuntime: WorkerRuntime;
 }
 
 export interface RunSpec {

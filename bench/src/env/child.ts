@@ -15,6 +15,8 @@ export type ChildMessage =
 export interface ChildOptions {
   /** The Node binary; default: the one running the bench. */
   execPath?: string;
+  /** Node flags besides --expose-gc. */
+  execArgv?: string[];
   /** stdout and stderr are appended here (a pipe nobody reads would eventually block the child). */
   logFile: string;
   env?: NodeJS.ProcessEnv;
@@ -61,7 +63,7 @@ export class Child {
         stdio: ['ignore', fd, fd, 'ipc'],
         // No inherited --inspect or similar; each child is a plain process. --expose-gc lets a worker report the
         // heap it keeps (after a collection), not what it has not collected yet.
-        execArgv: ['--expose-gc'],
+        execArgv: ['--expose-gc', ...(opts.execArgv ?? [])],
       });
     } finally {
       fs.closeSync(fd);
