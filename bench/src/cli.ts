@@ -55,18 +55,17 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--out') args.out = value();
     else if (arg === '--only') args.only = listOf(value(), BENCHMARKS, '--only');
     else if (arg === '--contenders') args.contenders = listOf(value(), CONTENDERS, '--contenders');
-    else if (arg === '--durable-agent-bundle') {
-      const [variant, ...rest] = listOf(value(), DURABLE_AGENT_BUNDLES, arg);
-      if (!variant || rest.length) throw new Error(`${arg} takes one of ${DURABLE_AGENT_BUNDLES.join(', ')}`);
-      args.durableAgentBundle = variant;
-    } else if (arg === '--workers-on') {
-      const [runtime, ...rest] = listOf(value(), WORKERS_ON, arg);
-      if (!runtime || rest.length) throw new Error(`${arg} takes one of ${WORKERS_ON.join(', ')}`);
-      args.workersOn = runtime;
-    }
+    else if (arg === '--durable-agent-bundle') args.durableAgentBundle = oneOf(value(), DURABLE_AGENT_BUNDLES, arg);
+    else if (arg === '--workers-on') args.workersOn = oneOf(value(), WORKERS_ON, arg);
     else throw new Error(`unknown argument ${arg}; see the top of bench/src/main.ts`);
   }
   return args;
+}
+
+function oneOf<T extends string>(text: string, allowed: readonly T[], flag: string): T {
+  const [item, ...rest] = listOf(text, allowed, flag);
+  if (!item || rest.length) throw new Error(`${flag} takes one of ${allowed.join(', ')}`);
+  return item;
 }
 
 function listOf<T extends string>(text: string, allowed: readonly T[], flag: string): T[] {
@@ -113,7 +112,7 @@ async function main(): Promise<void> {
     const mode = [
       args.full ? 'full' : 'short',
       ...(args.durableAgentBundle === 'project' ? [] : [`durable-agent bundle: ${args.durableAgentBundle}`]),
-      `workers of (b), (c): ${runtime.label}`,
+      `Temporal contenders' workers: ${runtime.label}`,
     ].join(', ');
     emit(machineHeader({ node22, temporalCli: temporal.cliVersion, pragmas: temporal.pragmas, dynamicConfig: temporal.dynamicConfig, mode }));
     const env = { address: temporal.address, namespace: temporal.namespace, modelUrl: model.url, dirs, client, node22, durableAgentBundle: args.durableAgentBundle, workerRuntime: runtime };

@@ -1,9 +1,11 @@
 /**
- * Which Node the Temporal contenders' workers run under (`--workers-on`). The choice matters at scale: on Node 20,
+ * Which Node the Temporal contenders' workers run under (`--workers-on`); (d) always runs on Node 22, and gets the
+ * flags too. The choice matters at scale: on Node 20,
  * and on Node 22 without `--experimental-async-context-frame`, AsyncLocalStorage is built on async hooks, and every
  * promise created in a worker gets a slot for every enabled storage in the process. The workflow sandbox makes
  * several storages per cached run (Temporal's cancellation and update scopes, the tracing context), so the cost of
- * each promise grows with the number of cached runs (docs/tuning.md, "Node and the workflow cache").
+ * each promise grows with the number of cached runs (bench/RESULTS.md, "AsyncLocalStorage, not our state, is what a cached run costs at scale";
+ * bench/scripts/async-context-cost.js).
  */
 import type { Node22 } from './node22';
 
